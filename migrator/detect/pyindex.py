@@ -1,0 +1,589 @@
+"""A read-only index of one Python module, and a small symbolic string evaluator over it.
+
+The detector needs to know what a header value or a URL *is*: "AppKey " followed
+by the value of env var X, or "https://acme.eu-1.celonis.cloud/integration/api/pools/"
+followed by a pool id passed in by a caller. This module folds constants,
+f-strings, concatenation, `%` and `.format`, follows names through local and
+module assignments, returns of local functions and arguments at call sites, and
+turns everything it cannot know into a `Hole` that says where the value comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Optional, Union
+
+import libcst as cst
+
+from migrator.types import KeySource
+
+MAX_ALTERNATIVES = 6
+MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class Hole:
+    """A piece of a string whose value is not visible in the code."""
+
+    #: Best-effort identifier for placeholders ("pool", "token").
+    name: str
+    source: KeySource
+    #: True when the value provably comes from an OAuth token flow.
+    oauth: bool = False
+    #: Raw literal behind an env fallback (`os.getenv("X") or "literal"`), for classification.
+    fallback: Optional[str] = None
+
+
+Part = Union[str, Hole]
+Sym = tuple[Part, ...]
+
+
+def sym_text(sym: Sym, hole_format: str = "{{{}}}") -> str:
+    """Render a symbolic string with holes as `{name}` placeholders."""
+    return "".join(p if isinstance(p, str) else hole_format.format(_ident(p.name)) for p in sym)
+
+
+def _ident(name: str) -> str:
+    m = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", name)
+    return m[-1] if m else ""
+
+
+def _concat(a: Sym, b: Sym) -> Sym:
+    if a and b and isinstance(a[-1], str) and isinstance(b[0], str):
+        return a[:-1] + (a[-1] + b[0],) + b[1:]
+    return a + b
+
+
+def _product(left: list[Sym], right: list[Sym]) -> list[Sym]:
+    out = [_concat(a, b) for a in left for b in right]
+    return _dedupe(out)
+
+
+def _dedupe(syms: list[Sym]) -> list[Sym]:
+    seen: list[Sym] = []
+    for s in syms:
+        if s not in seen:
+            seen.append(s)
+    return seen[:MAX_ALTERNATIVES]
+
+
+def dotted(node: cst.BaseExpression) -> str:
+    """`os.environ.get` for an Attribute chain, `` when not a plain chain."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else ""
+    if isinstance(node, cst.Call):
+        base = dotted(node.func)
+        return f"{base}()" if base else ""
+    return ""
+
+
+def literal_str(node: Optional[cst.BaseExpression]) -> Optional[str]:
+    """The value of a plain string literal, else None."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        return value
+    return None
+
+
+@dataclass
+class FunctionInfo:
+    node: cst.FunctionDef
+    qualname: str
+    params: tuple[str, ...]
+    assigns: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    returns: list[cst.BaseExpression] = field(default_factory=list)
+    parent: Optional["FunctionInfo"] = None
+    class_name: Optional[str] = None
+
+
+@dataclass
+class ModuleIndex:
+    """Everything the detector looks up by name, collected in one pass."""
+
+    module: cst.Module
+    assigns: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    #: `self.x = ...` per class: {class: {"x": [exprs]}}
+    attrs: dict[str, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict)
+    #: local name -> "module.name" for imports.
+    imports: dict[str, str] = field(default_factory=dict)
+    #: every Call node, with the function it sits in (None = module level).
+    calls: list[tuple[cst.Call, Optional[FunctionInfo]]] = field(default_factory=list)
+    #: function of each node that matters (statements, calls, dicts).
+    owner: dict[int, Optional[FunctionInfo]] = field(default_factory=dict)
+    #: all string literal values (for Celonis evidence).
+    strings: list[str] = field(default_factory=list)
+
+    def function_named(self, name: str) -> Optional[FunctionInfo]:
+        info = self.functions.get(name)
+        if info is None:
+            for q, f in self.functions.items():
+                if q.rsplit(".", 1)[-1] == name:
+                    return f
+        return info
+
+    def imports_module(self, prefix: str) -> bool:
+        return any(v == prefix or v.startswith(prefix + ".") for v in self.imports.values())
+
+
+class _Indexer(cst.CSTVisitor):
+    def __init__(self, index: ModuleIndex) -> None:
+        self.index = index
+        self.stack: list[FunctionInfo] = []
+        self.classes: list[str] = []
+
+    # scopes
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        p = node.params
+        names = [x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)]
+        for star in (p.star_arg, p.star_kwarg):
+            if isinstance(star, cst.Param):
+                names.append(star.name.value)
+        prefix = ".".join([*self.classes, *(f.node.name.value for f in self.stack)])
+        qual = f"{prefix}.{node.name.value}" if prefix else node.name.value
+        info = FunctionInfo(
+            node=node,
+            qualname=qual,
+            params=tuple(names),
+            parent=self.stack[-1] if self.stack else None,
+            class_name=self.classes[-1] if self.classes else None,
+        )
+        self.index.functions[qual] = info
+        self.stack.append(info)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.stack.pop()
+
+    def _current(self) -> Optional[FunctionInfo]:
+        return self.stack[-1] if self.stack else None
+
+    def _record(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        fn = self._current()
+        if isinstance(target, cst.Name):
+            table = fn.assigns if fn else self.index.assigns
+            table.setdefault(target.value, []).append(value)
+        elif isinstance(target, cst.Attribute) and dotted(target.value) == "self" and fn and fn.class_name:
+            self.index.attrs.setdefault(fn.class_name, {}).setdefault(target.attr.value, []).append(value)
+        elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
+            for t, v in zip(target.elements, value.elements):
+                self._record(t.value, v.value)
+
+    # assignments
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.index.owner[id(node)] = self._current()
+        for t in node.targets:
+            self._record(t.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.index.owner[id(node)] = self._current()
+        if node.value is not None:
+            self._record(node.target, node.value)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._record(node.target, node.value)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._record(node.asname.name, node.item)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        fn = self._current()
+        if fn is not None and node.value is not None:
+            fn.returns.append(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.index.calls.append((node, self._current()))
+        self.index.owner[id(node)] = self._current()
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        self.index.owner[id(node)] = self._current()
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self.index.owner[id(node)] = self._current()
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = literal_str(node)
+        if value:
+            self.index.strings.append(value)
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        self.index.strings.append(node.value)
+
+    # imports
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted(alias.name)
+            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            self.index.imports[local.split(".")[0] if not alias.asname else local] = name
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = ("." * len(node.relative)) + (dotted(node.module) if node.module else "")
+        if isinstance(node.names, cst.ImportStar):
+            self.index.imports[f"*{module}"] = module
+            return
+        for alias in node.names:
+            name = dotted(alias.name)
+            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            self.index.imports[local] = f"{module}.{name}"
+
+
+def build_index(module: cst.Module) -> ModuleIndex:
+    index = ModuleIndex(module=module)
+    module.visit(_Indexer(index))
+    return index
+
+
+# ----------------------------------------------------------------------------------------------
+# Sources: what a value that is not a literal is.
+
+_ENV_CALLS = {"os.getenv", "os.environ.get", "getenv", "environ.get", "os.environ.setdefault"}
+_INPUT_CALLS = {"input", "getpass", "getpass.getpass", "st.text_input", "click.prompt", "typer.prompt"}
+_OAUTH_CALLS = re.compile(r"(^|\.)(oauth2|fetch_token|get_access_token|acquire_token\w*|client_credentials\w*)$")
+_OAUTH_NAMES = re.compile(r"(?i)access_token|oauth")
+
+
+def _subscript_key(node: cst.Subscript) -> Optional[str]:
+    if len(node.slice) != 1:
+        return None
+    inner = node.slice[0].slice
+    if isinstance(inner, cst.Index):
+        return literal_str(inner.value)
+    return None
+
+
+def _call_arg(call: cst.Call, pos: int, kw: str) -> Optional[cst.BaseExpression]:
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == kw:
+            return a.value
+    return positional[pos].value if len(positional) > pos else None
+
+
+@dataclass
+class Env:
+    """Evaluation context: the function we are in and any parameters bound by a caller."""
+
+    index: ModuleIndex
+    fn: Optional[FunctionInfo] = None
+    bindings: dict[str, tuple[cst.BaseExpression, "Env"]] = field(default_factory=dict)
+    depth: int = 0
+
+    def deeper(self, fn: Optional[FunctionInfo] = None, bindings=None) -> "Env":  # type: ignore[no-untyped-def]
+        return Env(self.index, fn if fn is not None else self.fn, bindings if bindings is not None else self.bindings,
+                   self.depth + 1)
+
+
+class Evaluator:
+    """Evaluate expressions to lists of alternative symbolic strings."""
+
+    def __init__(self, index: ModuleIndex) -> None:
+        self.index = index
+
+    # -- public
+    def strings(self, node: cst.BaseExpression, env: Optional[Env] = None) -> list[Sym]:
+        env = env or Env(self.index)
+        if env.depth > MAX_DEPTH:
+            return [(Hole("?", KeySource("unknown")),)]
+        return _dedupe(self._eval(node, env))
+
+    def function_env(self, fn: Optional[FunctionInfo]) -> Env:
+        return Env(self.index, fn)
+
+    def resolve_name(self, name: str, env: Env) -> tuple[Optional[list[cst.BaseExpression]], Env, bool]:
+        """Find the expressions assigned to `name`: (exprs, env to evaluate them in, is_param)."""
+        if name in env.bindings:
+            expr, caller_env = env.bindings[name]
+            return [expr], caller_env, False
+        fn = env.fn
+        while fn is not None:
+            if name in fn.assigns:
+                return fn.assigns[name], Env(self.index, fn, env.bindings, env.depth + 1), False
+            if name in fn.params:
+                return None, env, True
+            fn = fn.parent
+        if name in self.index.assigns:
+            return self.index.assigns[name], Env(self.index, None, {}, env.depth + 1), False
+        return None, env, False
+
+    # -- internals
+    def _eval(self, node: cst.BaseExpression, env: Env) -> list[Sym]:
+        if env.depth > MAX_DEPTH:
+            return [(Hole("?", KeySource("unknown")),)]
+        lit = literal_str(node)
+        if lit is not None:
+            return [(lit,)]
+        if isinstance(node, cst.ConcatenatedString):
+            return _product(self._eval(node.left, env), self._eval(node.right, env))
+        if isinstance(node, cst.FormattedString):
+            out: list[Sym] = [()]
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    out = [_concat(s, (part.value,)) for s in out]
+                else:
+                    out = _product(out, self._eval(part.expression, env))
+            return out
+        if isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, cst.Add):
+                return _product(self._eval(node.left, env), self._eval(node.right, env))
+            if isinstance(node.operator, cst.Modulo):
+                return self._percent(node, env)
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            return self._or(node, env)
+        if isinstance(node, cst.IfExp):
+            return _dedupe(self._eval(node.body, env) + self._eval(node.orelse, env))
+        if isinstance(node, cst.Name):
+            return self._name(node.value, env)
+        if isinstance(node, cst.Attribute):
+            return self._attribute(node, env)
+        if isinstance(node, cst.Subscript):
+            return [(self._subscript_hole(node, env),)]
+        if isinstance(node, cst.Call):
+            return self._call(node, env)
+        if isinstance(node, cst.Await):
+            return self._eval(node.expression, env)
+        return [(Hole(dotted(node) or "?", KeySource("unknown")),)]
+
+    def _name(self, name: str, env: Env) -> list[Sym]:
+        exprs, inner, is_param = self.resolve_name(name, env)
+        if exprs:
+            out: list[Sym] = []
+            for e in exprs[-MAX_ALTERNATIVES:]:
+                out.extend(self._eval(e, inner))
+            return _dedupe(out)
+        if is_param:
+            return [(Hole(name, KeySource("parameter", name)),)]
+        if name in self.index.imports:
+            return [(Hole(name, KeySource("config", self.index.imports[name])),)]
+        return [(Hole(name, KeySource("unknown", name)),)]
+
+    def _attribute(self, node: cst.Attribute, env: Env) -> list[Sym]:
+        chain = dotted(node)
+        base = dotted(node.value)
+        if base == "self" and env.fn is not None and env.fn.class_name:
+            exprs = self.index.attrs.get(env.fn.class_name, {}).get(node.attr.value)
+            if exprs:
+                cls_fns = [f for f in self.index.functions.values() if f.class_name == env.fn.class_name]
+                out: list[Sym] = []
+                for e in exprs:
+                    owner = next((f for f in cls_fns if _contains(f.node, e)), env.fn)
+                    out.extend(self._eval(e, env.deeper(fn=owner, bindings={})))
+                return _dedupe(out)
+        if base in ("args", "options", "opts") or base.endswith("parse_args()"):
+            return [(Hole(node.attr.value, KeySource("cli-argument", f"--{node.attr.value.replace('_', '-')}")),)]
+        if node.attr.value == "access_token" or _OAUTH_NAMES.search(base):
+            return [(Hole(node.attr.value, KeySource("unknown", chain), oauth=True),)]
+        return [(Hole(node.attr.value, KeySource("config", chain or node.attr.value)),)]
+
+    def _subscript_hole(self, node: cst.Subscript, env: Env) -> Hole:
+        key = _subscript_key(node)
+        base = dotted(node.value)
+        if base in ("os.environ", "environ"):
+            return Hole(key or "env", KeySource("env", key))
+        if base in ("sys.argv",):
+            return Hole("argv", KeySource("cli-argument", "sys.argv"))
+        if key == "access_token" or self._is_oauth_value(node.value, env):
+            return Hole(key or "token", KeySource("unknown", key), oauth=True)
+        if base.endswith(("request.form", "request.args", "request.values")):
+            return Hole(key or "input", KeySource("user-input", f"{base}[{key!r}]"))
+        path = _subscript_path(node)
+        return Hole(key or "value", KeySource("config", path))
+
+    def _is_oauth_value(self, node: cst.BaseExpression, env: Env, depth: int = 0) -> bool:
+        """True when `node` is (derived from) an OAuth token response."""
+        if depth > 6:
+            return False
+        if isinstance(node, cst.Call):
+            if _OAUTH_CALLS.search(dotted(node.func)):
+                return True
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("json", "get"):
+                return self._is_oauth_value(node.func.value, env, depth + 1)
+            url = _call_arg(node, 0, "url")
+            if url is not None and any("/oauth2/token" in sym_text(s) for s in self._eval(url, env.deeper())):
+                return True
+            fn = self._callee(node)
+            if fn is not None and _function_talks_oauth(fn):
+                return True
+        if isinstance(node, cst.Name):
+            exprs, inner, _ = self.resolve_name(node.value, env)
+            return any(self._is_oauth_value(e, inner, depth + 1) for e in (exprs or []))
+        if isinstance(node, cst.Subscript):
+            return _subscript_key(node) == "access_token" or self._is_oauth_value(node.value, env, depth + 1)
+        return False
+
+    def _percent(self, node: cst.BinaryOperation, env: Env) -> list[Sym]:
+        templates = self._eval(node.left, env)
+        right = node.right
+        items = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+        values = [self._eval(i, env) for i in items]
+        out: list[Sym] = []
+        for t in templates:
+            if len(t) != 1 or not isinstance(t[0], str):
+                out.append((Hole("?", KeySource("unknown")),))
+                continue
+            pieces = re.split(r"%[-#0 +]*\d*(?:\.\d+)?[sdrifx]", t[0])
+            combos: list[Sym] = [(pieces[0],)]
+            for i, piece in enumerate(pieces[1:]):
+                val = values[i] if i < len(values) else [(Hole("?", KeySource("unknown")),)]
+                combos = _product(_product(combos, val), [(piece,)])
+            out.extend(combos)
+        return _dedupe(out)
+
+    def _format(self, template_node: cst.BaseExpression, call: cst.Call, env: Env) -> list[Sym]:
+        templates = self._eval(template_node, env)
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        out: list[Sym] = []
+        for t in templates:
+            if len(t) != 1 or not isinstance(t[0], str):
+                out.append((Hole("?", KeySource("unknown")),))
+                continue
+            combos: list[Sym] = [()]
+            auto = 0
+            for text, fieldname in _format_fields(t[0]):
+                combos = [_concat(c, (text,)) for c in combos] if text else combos
+                if fieldname is None:
+                    continue
+                if fieldname == "":
+                    expr = positional[auto] if auto < len(positional) else None
+                    auto += 1
+                elif fieldname.isdigit():
+                    expr = positional[int(fieldname)] if int(fieldname) < len(positional) else None
+                else:
+                    expr = keywords.get(fieldname)
+                val = self._eval(expr, env) if expr is not None else [(Hole(fieldname, KeySource("unknown")),)]
+                combos = _product(combos, val)
+            out.extend(combos)
+        return _dedupe(out)
+
+    def _or(self, node: cst.BooleanOperation, env: Env) -> list[Sym]:
+        left = self._eval(node.left, env)
+        right = self._eval(node.right, env)
+        # `os.getenv("X") or "literal"`: the env var with a literal fallback.
+        if len(left) == 1 and len(left[0]) == 1 and isinstance(left[0][0], Hole) and left[0][0].source.kind == "env":
+            fb = [r[0] for r in right if len(r) == 1 and isinstance(r[0], str)]
+            if fb and fb[0]:
+                h = left[0][0]
+                return [(Hole(h.name, h.source, fallback=fb[0]),)]
+        return _dedupe(left + right)
+
+    def _callee(self, call: cst.Call) -> Optional[FunctionInfo]:
+        name = dotted(call.func)
+        if not name:
+            return None
+        if name.startswith("self."):
+            return self.index.function_named(name[5:])
+        return self.index.functions.get(name) or (self.index.function_named(name) if "." not in name else None)
+
+    def _call(self, node: cst.Call, env: Env) -> list[Sym]:
+        name = dotted(node.func)
+        if name in _ENV_CALLS:
+            key = literal_str(_call_arg(node, 0, "key"))
+            default = literal_str(_call_arg(node, 1, "default"))
+            return [(Hole(key or "env", KeySource("env", key), fallback=default or None),)]
+        if name in _INPUT_CALLS or name.endswith(".getpass") or name.endswith("text_input"):
+            return [(Hole("input", KeySource("user-input", name)),)]
+        if _OAUTH_CALLS.search(name):
+            return [(Hole("token", KeySource("unknown", name), oauth=True),)]
+        if isinstance(node.func, cst.Attribute):
+            attr = node.func.attr.value
+            if attr == "format":
+                return self._format(node.func.value, node, env)
+            if attr in ("strip", "rstrip", "lstrip", "decode", "encode") and not isinstance(
+                node.func.value, (cst.SimpleString,)
+            ):
+                inner = node.func.value
+                if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value == "read":
+                    return [(Hole("file", KeySource("file", _open_name(inner.func.value))),)]
+                return self._eval(inner, env)
+            if attr == "read":
+                return [(Hole("file", KeySource("file", _open_name(node.func.value))),)]
+            if attr == "get" and _call_arg(node, 0, "key") is not None:
+                key = literal_str(_call_arg(node, 0, "key"))
+                if key == "access_token" or self._is_oauth_value(node.func.value, env):
+                    return [(Hole("token", KeySource("unknown", key), oauth=True),)]
+                return [(Hole(key or "value", KeySource("config", f"{dotted(node.func.value)}[{key!r}]")),)]
+        if name in ("str",) and node.args:
+            return self._eval(node.args[0].value, env)
+        if self._is_oauth_value(node, env):
+            return [(Hole("token", KeySource("unknown", name), oauth=True),)]
+        fn = self._callee(node)
+        if fn is not None and fn.returns and env.depth < MAX_DEPTH:
+            bindings = bind_arguments(fn, node, env)
+            out: list[Sym] = []
+            for r in fn.returns:
+                out.extend(self._eval(r, Env(self.index, fn, bindings, env.depth + 1)))
+            return _dedupe(out)
+        return [(Hole(name or "call", KeySource("unknown", f"{name}()" if name else None)),)]
+
+
+def bind_arguments(fn: FunctionInfo, call: cst.Call, env: Env) -> dict[str, tuple[cst.BaseExpression, Env]]:
+    """Map a function's parameters to the argument expressions of one call."""
+    params = list(fn.params)
+    if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
+        params = params[1:]
+    bound: dict[str, tuple[cst.BaseExpression, Env]] = {}
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for p, a in zip(params, positional):
+        bound[p] = (a.value, env)
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value in params:
+            bound[a.keyword.value] = (a.value, env)
+    return bound
+
+
+def _format_fields(template: str) -> Iterator[tuple[str, Optional[str]]]:
+    import string
+
+    try:
+        for text, fieldname, _spec, _conv in string.Formatter().parse(template):
+            yield text, (fieldname.split(".")[0].split("[")[0] if fieldname is not None else None)
+    except ValueError:
+        yield template, None
+
+
+def _open_name(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Call) and dotted(node.func) in ("open", "io.open", "Path", "pathlib.Path"):
+        return literal_str(_call_arg(node, 0, "file"))
+    return dotted(node) or None
+
+
+def _subscript_path(node: cst.BaseExpression) -> str:
+    keys: list[str] = []
+    while isinstance(node, cst.Subscript):
+        k = _subscript_key(node)
+        keys.append(str(k) if k is not None else "?")
+        node = node.value
+    base = dotted(node) or "config"
+    return base + "".join(f"[{k!r}]" for k in reversed(keys))
+
+
+def _contains(tree: cst.CSTNode, target: cst.CSTNode) -> bool:
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            nonlocal found
+            if node is target:
+                found = True
+            return not found
+
+    tree.visit(_Find())
+    return found
+
+
+def _function_talks_oauth(fn: FunctionInfo) -> bool:
+    """A function whose body posts to /oauth2/token or uses client_credentials returns a token."""
+    code = cst.Module(body=[fn.node]).code
+    return "/oauth2/token" in code or "client_credentials" in code

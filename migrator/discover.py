@@ -1,0 +1,612 @@
+"""PATH arguments -> files to scan, streamed as Candidate or Skip, then read as SourceFile or Skip.
+
+Inside a git work tree the list comes from `git ls-files`, so .gitignore is honoured (as in
+gitleaks); elsewhere the tree is walked. Vendored and generated directories are pruned with
+one Skip each, and every file that cannot be scanned is a Skip with a one-line reason, so a
+report says what was left out (bandit keeps its skipped files the same way). Nothing here
+raises for a bad path, and nothing holds the whole file list: a monorepo streams through.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import os
+import re
+import stat
+import subprocess
+from dataclasses import dataclass
+from typing import Generator, Iterable, Iterator, NamedTuple, Optional, Union
+
+from .types import Skip, SourceFile
+
+#: File kind by lower-case extension. Compound names such as `.postman_collection.json`
+#: fall under their last extension.
+KIND_BY_SUFFIX: dict[str, str] = {
+    ".py": "python", ".pyw": "python",
+    ".ipynb": "notebook",
+    ".yaml": "yaml", ".yml": "yaml",
+    ".json": "json",
+    ".env": "dotenv",
+    ".ini": "ini", ".cfg": "ini", ".conf": "ini",
+    ".toml": "toml",
+    ".properties": "properties",
+    ".sh": "shell", ".bash": "shell", ".zsh": "shell", ".ksh": "shell",
+    ".groovy": "groovy",
+    ".md": "markdown", ".markdown": "markdown",
+    ".rst": "text", ".txt": "text",
+    ".ps1": "powershell", ".psm1": "powershell",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+    ".jsx": "javascript", ".ts": "javascript", ".tsx": "javascript",
+    ".java": "java",
+    ".cs": "csharp",
+    ".go": "go",
+    ".kt": "kotlin", ".kts": "kotlin",
+    ".scala": "scala",
+    ".http": "http", ".rest": "http",
+    ".dockerfile": "dockerfile",
+}
+
+#: File kind by lower-case whole name, checked before the extension.
+KIND_BY_NAME: dict[str, str] = {".env": "dotenv", "dockerfile": "dockerfile", "jenkinsfile": "groovy"}
+
+#: File kind by lower-case name prefix (`.env.local`, `Dockerfile.dev`), checked before the extension.
+KIND_BY_PREFIX: tuple[tuple[str, str], ...] = (
+    (".env.", "dotenv"), ("dockerfile.", "dockerfile"), ("jenkinsfile.", "groovy"),
+)
+
+#: Kind of an extensionless file by its `#!` interpreter (version digits stripped).
+KIND_BY_INTERPRETER: dict[str, str] = {
+    "sh": "shell", "bash": "shell", "zsh": "shell", "ksh": "shell", "dash": "shell", "python": "python",
+}
+
+#: Every kind discovery can give a file; "text" is the fallback.
+KINDS: tuple[str, ...] = tuple(sorted(
+    {*KIND_BY_SUFFIX.values(), *KIND_BY_NAME.values(), *KIND_BY_INTERPRETER.values(), "text"}
+))
+
+#: Directory names pruned below a PATH argument: VCS data, dependencies, caches, virtualenvs.
+#: Any directory holding a `pyvenv.cfg` is pruned as well, whatever its name.
+EXCLUDED_DIRS: frozenset[str] = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "bower_components", "__pycache__", ".venv", "venv",
+    "site-packages", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".ipynb_checkpoints",
+})
+
+_SHEBANG_PEEK = 128
+_BINARY_PEEK = 8192
+# fsmonitor is a command named in the repository's config: never run it in a repo we only scan.
+_GIT = ("git", "-c", "core.fsmonitor=false")
+# (byte-order mark, encoding reported, codec for the bytes after the mark). UTF-32 LE comes
+# first because its mark starts with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file chosen for scanning, not read yet."""
+
+    #: POSIX path as shown to the user: relative to the cwd when under it, else absolute.
+    path: str
+    #: Absolute path used to open the file (symlinks are kept, not resolved).
+    abspath: str
+    #: One of KINDS.
+    kind: str
+
+
+def iter_candidates(
+    paths: Iterable[Union[str, "os.PathLike[str]"]],
+    *,
+    cwd: Optional[str] = None,
+    follow_symlinks: bool = False,
+    use_git: bool = True,
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+) -> Iterator[Union[Candidate, Skip]]:
+    """Yield each file to scan under `paths`, or a Skip saying why a path is left out.
+
+    File arguments are always candidates (even when gitignored); directories are listed by
+    git when inside a work tree, else walked. `include`/`exclude` are globs (`**` allowed)
+    matched against the display path, any trailing part of it and any directory above the
+    file; excluded files are dropped without a Skip. Paths are yielded at most once.
+    """
+    base = os.path.abspath(cwd or os.getcwd())
+    roots = list(dict.fromkeys(os.path.normpath(os.path.join(base, os.fspath(p))) for p in paths))
+    walker = _Walker(base, follow_symlinks, use_git, _glob_regex(include), _glob_regex(exclude), roots)
+    for root in roots:
+        yield from walker.root(root)
+
+
+def read_source(candidate: Candidate, *, max_bytes: int = 5_000_000) -> Union[SourceFile, Skip]:
+    """Read and decode a candidate; every failure is a Skip with a one-line reason, never an exception."""
+    data = _read_capped(candidate, max_bytes)
+    if isinstance(data, Skip):
+        return data
+    return _decode(candidate, data)
+
+
+def kind_of(path: str) -> str:
+    """The kind of a file by its name; an extensionless file is told by its `#!` line."""
+    name = os.path.basename(path).lower()
+    if name in KIND_BY_NAME:
+        return KIND_BY_NAME[name]
+    for prefix, kind in KIND_BY_PREFIX:
+        if name.startswith(prefix):
+            return kind
+    suffix = os.path.splitext(name)[1]
+    if suffix:
+        return KIND_BY_SUFFIX.get(suffix, "text")
+    return _shebang_kind(_peek(path, _SHEBANG_PEEK)) or "text"
+
+
+# --- walking ---------------------------------------------------------------------------
+
+
+class _Subdir(NamedTuple):
+    """A directory to descend into; `linked` when reached through a followed symlink."""
+
+    path: str
+    linked: bool
+
+
+class _GitUnavailable(Exception):
+    """git is missing, or cannot list this directory."""
+
+
+class _Walker:
+    """The options and the little state one iter_candidates call shares across its roots."""
+
+    def __init__(
+        self,
+        cwd: str,
+        follow: bool,
+        use_git: bool,
+        include: Optional[re.Pattern[str]],
+        exclude: Optional[re.Pattern[str]],
+        roots: list[str],
+    ) -> None:
+        self.cwd = cwd
+        self.follow = follow
+        self.use_git = use_git
+        self.include = include
+        self.exclude = exclude
+        # Roots inside another root: the outer walk leaves them to their own argument.
+        self.nested = _nested(roots)
+        # Only when following symlinks: (st_dev, st_ino) already yielded or walked.
+        self.seen_files: set[tuple[int, int]] = set()
+        self.seen_dirs: set[tuple[int, int]] = set()
+        # Excluded directories already reported from git listings, and the last parent checked.
+        self.reported: set[str] = set()
+        self.last_parent: tuple[str, Optional[Skip]] = ("", None)
+
+    def display(self, abspath: str) -> str:
+        """The path shown to the user: relative to the cwd when under it, POSIX separators."""
+        if abspath == self.cwd:
+            return "."
+        prefix = os.path.join(self.cwd, "")
+        shown = abspath[len(prefix):] if abspath.startswith(prefix) else abspath
+        return shown if os.sep == "/" else shown.replace(os.sep, "/")
+
+    def root(self, abspath: str) -> Iterator[Union[Candidate, Skip]]:
+        """One PATH argument: explicit files and symlinks are taken as given."""
+        display = self.display(abspath)
+        try:
+            mode = os.stat(abspath).st_mode
+        except OSError as e:
+            yield Skip(display, "unreadable", _os_detail(e))
+            return
+        if stat.S_ISDIR(mode):
+            yield from self.directory(abspath)
+        elif stat.S_ISREG(mode):
+            yield from self.candidate(abspath, display)
+        else:
+            yield Skip(display, "unreadable", "not a regular file")
+
+    def directory(self, top: str) -> Iterator[Union[Candidate, Skip]]:
+        """A directory argument: git's list when it has one, else a walk."""
+        if self.use_git:
+            handled = yield from self.git_listing(top)
+            if handled:
+                return
+        yield from self.walk(top)
+
+    def git_listing(self, top: str) -> Generator[Union[Candidate, Skip], None, bool]:
+        """Yield what git lists under `top`; False when git cannot help and `top` must be walked.
+
+        An empty listing of a gitignored directory also returns False: the user named it.
+        """
+        listed = 0
+        try:
+            for rel in _git_ls_files(top):
+                listed += 1
+                yield from self.git_entry(top, rel)
+        except _GitUnavailable as e:
+            if not listed:
+                return False
+            yield Skip(self.display(top), "unreadable", f"file list incomplete: {e}")
+        return bool(listed) or not _git_ignores(top)
+
+    def git_entry(self, top: str, rel: str) -> Iterator[Union[Candidate, Skip]]:
+        """One path from `git ls-files`, relative to `top`."""
+        abspath = os.path.join(top, rel)
+        if self.claimed(abspath, top):
+            return
+        excluded = self.excluded_parent(top, rel)
+        if excluded:
+            if excluded.path not in self.reported:
+                self.reported.add(excluded.path)
+                yield excluded
+            return
+        try:
+            mode = os.lstat(abspath).st_mode
+        except FileNotFoundError:
+            return  # deleted but still in the index, or outside a sparse checkout
+        except OSError as e:
+            yield Skip(self.display(abspath), "unreadable", _os_detail(e))
+            return
+        for item in self.entry(abspath, _mode_kind(mode)):
+            if isinstance(item, _Subdir):
+                # A real directory here is a submodule or a nested repository: ask git again.
+                yield from (self.walk(item.path) if item.linked else self.directory(item.path))
+            else:
+                yield item
+
+    def excluded_parent(self, top: str, rel: str) -> Optional[Skip]:
+        """The Skip for the first excluded directory on a git-listed path, if any."""
+        parent = os.path.join(top, os.path.dirname(rel))
+        if parent != self.last_parent[0]:
+            skip = None
+            path = top
+            for name in os.path.dirname(rel).split("/") if os.path.dirname(rel) else ():
+                path = os.path.join(path, name)
+                skip = self.excluded_dir(path)
+                if skip:
+                    break
+            self.last_parent = (parent, skip)
+        return self.last_parent[1]
+
+    def walk(self, top: str) -> Iterator[Union[Candidate, Skip]]:
+        """Walk a tree without git: each directory's files in name order, then its subdirectories."""
+        stack = [top]
+        while stack:
+            path = stack.pop()
+            if self.follow and self.walked_before(path):
+                continue
+            try:
+                with os.scandir(path) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as e:
+                yield _skip_for(self.display(path), e)
+                continue
+            subdirs = []
+            for entry in entries:
+                if self.claimed(entry.path, top):
+                    continue
+                try:
+                    kind = _entry_kind(entry)
+                except OSError as e:
+                    yield _skip_for(self.display(entry.path), e)
+                    continue
+                for item in self.entry(entry.path, kind):
+                    if isinstance(item, _Subdir):
+                        subdirs.append(item.path)
+                    else:
+                        yield item
+            stack.extend(reversed(subdirs))
+
+    def entry(self, abspath: str, kind: str) -> Iterator[Union[Candidate, Skip, _Subdir]]:
+        """Decide one listed path below a root: "file", "dir", "link" or "other"."""
+        display = self.display(abspath)
+        linked = kind == "link"
+        if linked:
+            kind, skip = self.resolve_link(abspath, display)
+            if skip:
+                wanted = not self.pruned(display) if kind == "dir" else self.selected(display)
+                if wanted:
+                    yield skip
+                return
+        if kind == "file":
+            yield from self.candidate(abspath, display)
+        elif kind == "dir":
+            if not self.pruned(display):
+                yield self.excluded_dir(abspath) or _Subdir(abspath, linked)
+        else:
+            yield Skip(display, "unreadable", "not a regular file")
+
+    def resolve_link(self, abspath: str, display: str) -> tuple[str, Optional[Skip]]:
+        """The kind a symlink points to, and the Skip when it is not followed."""
+        try:
+            kind = _mode_kind(os.stat(abspath).st_mode)
+        except OSError as e:
+            loop = self.follow and e.errno == errno.ELOOP
+            return "link", Skip(display, "symlink-loop" if loop else "symlink", f"broken link: {_os_detail(e)}")
+        if not self.follow:
+            target = "directory" if kind == "dir" else "file"
+            return kind, Skip(display, "symlink", f"link to a {target}, not followed")
+        if kind == "dir" and _links_to_ancestor(abspath):
+            return kind, Skip(display, "symlink-loop", "links to a directory that contains it")
+        return kind, None
+
+    def excluded_dir(self, abspath: str) -> Optional[Skip]:
+        """The Skip for a directory pruned by default: by name, or a virtualenv (pyvenv.cfg)."""
+        if os.path.basename(abspath) in EXCLUDED_DIRS:
+            return Skip(self.display(abspath), "excluded-dir", "excluded by default")
+        if os.path.isfile(os.path.join(abspath, "pyvenv.cfg")):
+            return Skip(self.display(abspath), "excluded-dir", "virtual environment (has pyvenv.cfg)")
+        return None
+
+    def candidate(self, abspath: str, display: str) -> Iterator[Candidate]:
+        """The Candidate for a file, unless the globs drop it or it was yielded before."""
+        if not self.selected(display):
+            return
+        if self.follow:
+            try:
+                st = os.stat(abspath)
+            except OSError:
+                pass  # read_source reports it
+            else:
+                if (st.st_dev, st.st_ino) in self.seen_files:
+                    return
+                self.seen_files.add((st.st_dev, st.st_ino))
+        yield Candidate(display, abspath, kind_of(abspath))
+
+    def walked_before(self, path: str) -> bool:
+        """True for a directory already walked through another symlink; marks it otherwise."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False  # scandir reports it
+        key = (st.st_dev, st.st_ino)
+        if key in self.seen_dirs:
+            return True
+        self.seen_dirs.add(key)
+        return False
+
+    def claimed(self, abspath: str, top: str) -> bool:
+        """True when another PATH argument inside `top` covers this path, so it is scanned once."""
+        while self.nested and len(abspath) > len(top):
+            if abspath in self.nested:
+                return True
+            abspath = os.path.dirname(abspath)
+        return False
+
+    def selected(self, display: str) -> bool:
+        """Whether --include/--exclude keep a file."""
+        if self.include and not self.include.fullmatch(display):
+            return False
+        return not self.pruned(display)
+
+    def pruned(self, display: str) -> bool:
+        """Whether --exclude drops a path (and, for a directory, everything below it)."""
+        return bool(self.exclude and self.exclude.fullmatch(display))
+
+
+def _nested(roots: list[str]) -> frozenset[str]:
+    """The roots that lie inside another root."""
+    known = set(roots)
+    inner = set()
+    for root in roots:
+        parent = os.path.dirname(root)
+        while parent != root:
+            if parent in known:
+                inner.add(root)
+                break
+            root, parent = parent, os.path.dirname(parent)
+    return frozenset(inner)
+
+
+def _git_ls_files(top: str) -> Iterator[str]:
+    """Stream tracked and untracked, not ignored, paths under `top` (relative to it).
+
+    Raises _GitUnavailable when git is missing or fails; an unmerged path (listed once
+    per stage) comes out once.
+    """
+    cmd = [*_GIT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    try:
+        proc = subprocess.Popen(cmd, cwd=top, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError as e:
+        raise _GitUnavailable(_os_detail(e)) from e
+    assert proc.stdout is not None
+    previous = b""
+    rest = b""
+    try:
+        for chunk in iter(lambda: proc.stdout.read(65536), b""):  # type: ignore[union-attr]
+            *names, rest = (rest + chunk).split(b"\0")
+            for name in names:
+                if name != previous:
+                    yield os.fsdecode(name).rstrip("/")
+                    previous = name
+        if proc.wait():
+            raise _GitUnavailable(f"git ls-files exited with status {proc.returncode}")
+    finally:
+        if proc.returncode is None:  # the consumer stopped early
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def _git_ignores(path: str) -> bool:
+    """Whether git ignores `path` (so `git ls-files` lists nothing in it)."""
+    try:
+        done = subprocess.run(
+            [*_GIT, "check-ignore", "-q", path], cwd=path,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )
+    except OSError:
+        return False
+    return done.returncode == 0
+
+
+def _links_to_ancestor(link: str) -> bool:
+    """Whether a directory symlink points at a directory that contains it (a loop)."""
+    target = os.path.realpath(link)
+    parent = os.path.realpath(os.path.dirname(link))
+    return parent == target or parent.startswith(os.path.join(target, ""))
+
+
+def _entry_kind(entry: os.DirEntry[str]) -> str:
+    """"link", "dir", "file" or "other", from the directory listing without following links."""
+    if entry.is_symlink():
+        return "link"
+    if entry.is_dir(follow_symlinks=False):
+        return "dir"
+    return "file" if entry.is_file(follow_symlinks=False) else "other"
+
+
+def _mode_kind(mode: int) -> str:
+    """The same classification as _entry_kind, from a stat mode."""
+    if stat.S_ISLNK(mode):
+        return "link"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+# --- globs -----------------------------------------------------------------------------
+
+
+def _glob_regex(patterns: Iterable[str]) -> Optional[re.Pattern[str]]:
+    """One regex for all patterns, matching a whole display path.
+
+    A pattern may start at any path component and cover a directory above the file, so
+    `*.py`, `tests` and `src/**/gen` work as they do in .gitignore.
+    """
+    parts = [_glob_to_regex(p) for p in patterns if p.strip("./")]
+    if not parts:
+        return None
+    return re.compile(rf"(?:.*/)?(?:{'|'.join(parts)})(?:/.*)?", re.S)
+
+
+def _glob_to_regex(pattern: str) -> str:
+    """Translate one glob: `*` and `?` stay within a component, `**` crosses components."""
+    pat = pattern.replace(os.sep, "/").rstrip("/")
+    while pat.startswith("./"):
+        pat = pat[2:]
+    out, i = [], 0
+    while i < len(pat):
+        if pat.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pat.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pat[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pat[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pat[i] == "[" and _class_end(pat, i) > 0:
+            end = _class_end(pat, i)
+            body = pat[i + 1:end].replace("\\", "\\\\")
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            elif body.startswith("^"):
+                body = "\\" + body
+            out.append(f"[{body}]")
+            i = end + 1
+        else:
+            out.append(re.escape(pat[i]))
+            i += 1
+    return "".join(out)
+
+
+def _class_end(pat: str, start: int) -> int:
+    """Index of the `]` closing the character class at `start`, or -1 (then `[` is literal)."""
+    i = start + 1
+    if i < len(pat) and pat[i] == "!":
+        i += 1
+    if i < len(pat) and pat[i] == "]":
+        i += 1
+    return pat.find("]", i)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _read_capped(candidate: Candidate, max_bytes: int) -> Union[bytes, Skip]:
+    """The file's bytes, or a Skip; the size is checked before reading anything."""
+    try:
+        st = os.stat(candidate.abspath)
+        if not stat.S_ISREG(st.st_mode):
+            return Skip(candidate.path, "unreadable", "not a regular file")
+        if st.st_size > max_bytes:
+            return _too_large(candidate.path, st.st_size, max_bytes)
+        with open(candidate.abspath, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        return _skip_for(candidate.path, e)
+    if len(data) > max_bytes:  # it grew after the stat
+        return _too_large(candidate.path, len(data), max_bytes)
+    return data
+
+
+def _decode(candidate: Candidate, data: bytes) -> Union[SourceFile, Skip]:
+    """Text from bytes: a byte-order mark decides the encoding, else strict UTF-8. Newlines are kept."""
+    bom, encoding, codec = next((b for b in _BOMS if data.startswith(b[0])), (b"", "utf-8", "utf-8"))
+    if encoding in ("utf-8", "utf-8-sig") and b"\0" in data[:_BINARY_PEEK]:
+        return Skip(candidate.path, "binary", "NUL byte in the first 8 KiB")
+    try:
+        text = data[len(bom):].decode(codec)
+    except UnicodeDecodeError as e:
+        offset = len(bom) + e.start
+        what = f"invalid {codec.upper()} after its byte-order mark" if bom else "not UTF-8 or UTF-16"
+        return Skip(candidate.path, "undecodable", f"{what} (byte 0x{data[offset]:02x} at offset {offset})")
+    return SourceFile(candidate.path, candidate.abspath, candidate.kind, text, encoding)
+
+
+def _too_large(path: str, size: int, cap: int) -> Skip:
+    """The too-large Skip, in sizes a person reads; exact bytes when rounding would hide the excess."""
+    shown, limit = _human_size(size), _human_size(cap)
+    if shown == limit:
+        shown, limit = f"{size} B", f"{cap} B"
+    return Skip(path, "too-large", f"{shown} > {limit} cap")
+
+
+def _human_size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    if n >= 1_000:
+        return f"{n / 1_000:.1f} kB"
+    return f"{n} B"
+
+
+def _peek(path: str, size: int) -> bytes:
+    """The first bytes of a file, or b"" when it cannot be read (read_source reports that)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(size)
+    except OSError:
+        return b""
+
+
+def _shebang_kind(head: bytes) -> Optional[str]:
+    """The kind named by a `#!` line (`/bin/sh`, `/usr/bin/env -S python3 -u`), if known."""
+    if not head.startswith(b"#!"):
+        return None
+    words = head[2:].split(b"\n", 1)[0].split()
+    if words and os.path.basename(words[0]) == b"env":
+        words = [w for w in words[1:] if not w.startswith(b"-") and b"=" not in w]
+    if not words:
+        return None
+    program = os.fsdecode(os.path.basename(words[0])).rstrip("0123456789.")
+    return KIND_BY_INTERPRETER.get(program)
+
+
+def _skip_for(path: str, error: OSError) -> Skip:
+    """A Skip for an OS error met after the path was listed."""
+    if isinstance(error, FileNotFoundError):
+        return Skip(path, "vanished", "deleted after it was listed")
+    return Skip(path, "unreadable", _os_detail(error))
+
+
+def _os_detail(error: OSError) -> str:
+    """One line from an OS error, without the path (the Skip carries it)."""
+    text = error.strerror.lower() if error.strerror else str(error) or type(error).__name__
+    return " ".join(text.split())

@@ -1,0 +1,108 @@
+"""ScanResult -> one sorted, JSON-ready dict: the documented output contract (schema version 1).
+
+Every machine format (JSON, SARIF, CSV, HTML) starts from this dict, so the
+field names and the redaction are decided once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Optional
+
+from migrator import __version__
+from migrator.types import Endpoint, Finding, Resource, ScanResult, ScopePlan
+
+SCHEMA_VERSION = 1
+
+
+def resource_dict(r: Optional[Resource]) -> Optional[dict[str, Any]]:
+    return None if r is None else {k: v for k, v in asdict(r).items()}
+
+
+def endpoint_dict(e: Endpoint) -> dict[str, Any]:
+    return {
+        "method": e.method,
+        "url": e.url,
+        "path": e.path,
+        "host": e.host,
+        "api": e.api,
+        "api_name": e.api_name,
+        "scopes": list(e.scopes),
+        "permissions": list(e.permissions),
+        "resource": resource_dict(e.resource),
+        "status": e.status,
+        "basis": e.basis,
+        "note": e.note,
+        "line": e.line,
+    }
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": f.rule_id,
+        "path": f.path,
+        "line": f.line,
+        "column": f.column,
+        "end_line": f.end_line,
+        "end_column": f.end_column,
+        "auth_scheme": f.auth_scheme,
+        "auth_schemes": list(f.auth_schemes),
+        "credential_kind": f.credential_kind,
+        "key_source": {"kind": f.key_source.kind, "name": f.key_source.name},
+        "redacted": f.redacted,
+        "literal_class": f.literal_class,
+        "leaked": f.leaked,
+        "severity": f.severity,
+        "confidence": f.confidence,
+        "language": f.language,
+        "fixable_by": f.fixable_by,
+        "endpoints": [endpoint_dict(e) for e in f.endpoints],
+        "fingerprint": f.fingerprint,
+        "message": f.message,
+        "notes": list(f.notes),
+        "related": list(f.related),
+        "cell": f.cell,
+        "cell_line": f.cell_line,
+    }
+
+
+def plan_dict(p: ScopePlan) -> dict[str, Any]:
+    return {
+        "scopes": [
+            {"scope": s.scope, "basis": s.basis, "apis": list(s.apis), "alternatives": list(s.alternatives)}
+            for s in p.scopes
+        ],
+        "scope_string": p.scope_string,
+        "permissions": [
+            {"permission": q.permission, "resource": resource_dict(q.resource), "basis": q.basis, "apis": list(q.apis)}
+            for q in p.permissions
+        ],
+        "blockers": [
+            {"method": b.method, "path": b.path, "reason": b.reason, "api": b.api} for b in p.blockers
+        ],
+        "unknown_endpoints": list(p.unknown),
+    }
+
+
+def result_dict(result: ScanResult) -> dict[str, Any]:
+    reasons: dict[str, int] = {}
+    for s in result.skips:
+        reasons[s.reason] = reasons.get(s.reason, 0) + 1
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "celonis-oauth-migrator", "version": __version__},
+        "findings": [finding_dict(f) for f in result.findings],
+        "plan": plan_dict(result.plan),
+        "file_plans": {path: plan_dict(p) for path, p in result.file_plans},
+        "stats": {
+            "files_scanned": result.files_scanned,
+            "files_parsed": result.files_scanned - result.files_prefiltered,
+            "files_prefiltered": result.files_prefiltered,
+            "files_skipped": len(result.skips),
+            "skipped_by_reason": dict(sorted(reasons.items())),
+            "skipped": [{"path": s.path, "reason": s.reason, "detail": s.detail} for s in result.skips],
+            "findings": len(result.findings),
+            "duration_s": round(result.duration_s, 3),
+        },
+        "errors": list(result.errors),
+    }

@@ -1,0 +1,127 @@
+"""The only code that looks at raw key values.
+
+Detectors hand a raw literal here and get back a classification, a masked
+preview and a fingerprint; nothing else in the package keeps the raw value.
+`scrub()` is the last line of defence: every output (text, JSON, SARIF, HTML,
+CSV, baseline, error messages) is passed through it before it is written, so a
+key that slipped into a message or a code snippet is still masked.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+
+# A static Celonis key (app key or user API key) is base64 of "<uuid>:<secret>":
+# 36 + 1 + 44 bytes = 81 bytes = exactly 108 base64 characters, no padding.
+_KEY_SHAPE = re.compile(r"^[A-Za-z0-9+/]{108}$")
+_DECODED_SHAPE = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[A-Za-z0-9+/=]{40,48}$"
+)
+# Documentation examples published by Celonis: placeholders, not leaks.
+_DOC_EXAMPLE_PREFIXES = ("MDg5MGVkNDkt", "MzgyZDEzYjIt", "GjV6ODBv")
+_JWT = re.compile(r"^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+
+_REFERENCE = re.compile(
+    r"""^(?:
+        \$\{\{\s*[\w.\-\[\]'"]+\s*\}\}      # ${{ secrets.X }}
+      | \$\{[^}]+\}                           # ${VAR}, ${file:...}
+      | \$[A-Za-z_]\w*                        # $VAR
+      | \$env:[A-Za-z_]\w*                    # $env:VAR (PowerShell)
+      | %[A-Za-z_]\w*%                        # %VAR%
+      | \{\{\s*[\w.\-]+\s*\}\}                # {{var}}
+    )$""",
+    re.X,
+)
+_PLACEHOLDER = re.compile(
+    r"""^(?:
+        | <[^>]*>                              # <your-app-key>
+      | \{[^}]*\}                             # {app_key}
+      | [.…*xX#_-]+                           # xxx, ***, ..., …
+      | (?i:(?:your|my|the|insert|enter|put)[\w\s-]*)  # YOUR_API_TOKEN, insert-key-here
+      | (?i:[\w-]*(?:here|placeholder|example|sample|dummy|changeme|change[_-]me|redacted|todo|fake|secure|
+                       test|demo|foo|bar|none|null|undefined|token|api[_-]?key|app[_-]?key|key|secret)[\w-]*)
+      | \[(?i:secure|redacted|hidden|masked)\]   # pycelonis log redaction
+    )$""",
+    re.X,
+)
+
+# Candidates for scrub(): real-shape keys anywhere, JWTs, and anything long after a scheme.
+_SCRUB_PATTERNS = (
+    re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{108}(?![A-Za-z0-9+/=])"),
+    re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*"),
+    re.compile(r"(?i)(?<=\b(?:appkey|bearer|basic) )[A-Za-z0-9+/=_.\-~]{20,}"),
+)
+
+
+def is_real_shape(value: str) -> bool:
+    """True when `value` is base64 of "<uuid>:<secret>", the shape of a live Celonis key."""
+    if not _KEY_SHAPE.match(value):
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return bool(_DECODED_SHAPE.match(decoded))
+
+
+def is_jwt(value: str) -> bool:
+    """An OAuth access token (JWT), not a static key."""
+    return bool(_JWT.match(value))
+
+
+def is_reference(value: str) -> bool:
+    """`${VAR}`, `$VAR`, `${{ secrets.X }}`, `{{var}}`: a pointer to a value held elsewhere."""
+    return bool(_REFERENCE.match(value.strip()))
+
+
+def is_placeholder(value: str) -> bool:
+    return bool(_PLACEHOLDER.match(value.strip()))
+
+
+def classify_literal(value: str) -> str:
+    """One of: real-shape, doc-example, jwt, reference, placeholder, unexpected-shape."""
+    value = value.strip().strip("'\"")
+    if is_real_shape(value) or (len(value) == 88 and value.startswith("GjV6ODBv")):
+        if value.startswith(_DOC_EXAMPLE_PREFIXES):
+            return "doc-example"
+        return "real-shape"
+    if is_jwt(value):
+        return "jwt"
+    if is_reference(value):
+        return "reference"
+    if is_placeholder(value):
+        return "placeholder"
+    return "unexpected-shape"
+
+
+def mask(value: str) -> str:
+    """A preview that identifies a key to its owner without revealing it: first 4 chars and length."""
+    value = value.strip()
+    if len(value) <= 8:
+        return f"…[{len(value)} chars]"
+    return f"{value[:4]}…[{len(value)} chars]"
+
+
+def content_hash(*parts: str) -> str:
+    """Stable SHA-256 over parts; used for fingerprints and baselines (never reversible for a key)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def fingerprint(rule_id: str, path: str, content: str, occurrence: int = 0) -> str:
+    """Identity of a finding: rule + path + normalised content, independent of its line number."""
+    normalised = " ".join(content.split())
+    return content_hash(rule_id, path, normalised, str(occurrence))[:32]
+
+
+def scrub(text: str) -> str:
+    """Mask anything that looks like a key or token in `text`. Idempotent."""
+    for pattern in _SCRUB_PATTERNS:
+        text = pattern.sub(lambda m: mask(m.group(0)), text)
+    return text
