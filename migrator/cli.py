@@ -122,7 +122,7 @@ def rules(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from migrator.apitable import load_api_table
+    from migrator.apitable import default_table
     from migrator.ruleset import default_ruleset
 
     lines = ["Detection rules:"]
@@ -130,9 +130,9 @@ def rules(ctx: click.Context) -> None:
         lines.append(f"  {r.id:<30} {r.severity:<7} {r.name}")
     lines.append("")
     lines.append("API-to-scope table (D documented, C client-level claim, I inferred, B blocker):")
-    for row in load_api_table().rows:
+    for row in default_table().rows:
         scope = row.scope or "no known OAuth scope"
-        lines.append(f"  {row.id:<34} {row.status}  {scope:<45} {', '.join(p.pattern for p in row.paths[:2])}")
+        lines.append(f"  {row.id:<34} {row.status}  {scope:<45} {row.paths[0].text if row.paths else '(no published path)'}")
     click.echo("\n".join(lines))
 
 

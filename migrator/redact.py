@@ -52,7 +52,9 @@ _PLACEHOLDER = re.compile(
 _SCRUB_PATTERNS = (
     re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{108}(?![A-Za-z0-9+/=])"),
     re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*"),
-    re.compile(r"(?i)(?<=\b(?:appkey|bearer|basic) )[A-Za-z0-9+/=_.\-~]{20,}"),
+    re.compile(r"(?i)(?<=appkey )[A-Za-z0-9+/=_.\-~]{20,}"),
+    re.compile(r"(?i)(?<=bearer )[A-Za-z0-9+/=_.\-~]{20,}"),
+    re.compile(r"(?i)(?<=basic )[A-Za-z0-9+/=_.\-~]{20,}"),
 )
 
 
@@ -84,9 +86,9 @@ def is_placeholder(value: str) -> bool:
 def classify_literal(value: str) -> str:
     """One of: real-shape, doc-example, jwt, reference, placeholder, unexpected-shape."""
     value = value.strip().strip("'\"")
-    if is_real_shape(value) or (len(value) == 88 and value.startswith("GjV6ODBv")):
-        if value.startswith(_DOC_EXAMPLE_PREFIXES):
-            return "doc-example"
+    if value.startswith(_DOC_EXAMPLE_PREFIXES) and re.fullmatch(r"[A-Za-z0-9+/=]{80,112}", value):
+        return "doc-example"
+    if is_real_shape(value):
         return "real-shape"
     if is_jwt(value):
         return "jwt"

@@ -1,38 +1,54 @@
 """Dispatch a source file to the detector for its kind.
 
-Each detector starts with a cheap byte-level keyword check so that most files
-are decided without a parse, and LibCST is imported only for Python files that
-pass it.
+Each detector module exposes `prefilter(text) -> bool` (a cheap keyword check, so
+that most files are decided without a parse) and `scan(source, extra_hosts) ->
+list[Finding]`. Modules are imported on first use, so LibCST is loaded only when a
+Python file or notebook passes its prefilter.
 """
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
 from typing import Iterable, Union
 
 from migrator.types import Finding, Skip, SourceFile
 
+#: File kind -> detector module (under migrator.detect).
+DETECTORS: dict[str, str] = {
+    "python": "python",
+}
 
-def prefilter(kind: str, data: str) -> bool:
+
+def _module(kind: str) -> ModuleType | None:
+    name = DETECTORS.get(kind)
+    return importlib.import_module(f"migrator.detect.{name}") if name else None
+
+
+def prefilter(kind: str, text: str) -> bool:
     """True when a file of this kind could hold a finding and must be parsed."""
-    if kind == "python":
-        from migrator.detect.python import prefilter as py_prefilter
-
-        return py_prefilter(data)
-    return False
+    module = _module(kind)
+    return bool(module is not None and module.prefilter(text))
 
 
 def scan_source(source: SourceFile, *, extra_hosts: Iterable[str] = ()) -> Union[list[Finding], Skip]:
     """Findings for one file, or a Skip when it cannot be parsed. Never raises for bad input."""
-    if source.kind == "python":
-        import libcst
+    module = _module(source.kind)
+    if module is None:
+        return []
+    try:
+        return module.scan(source, tuple(extra_hosts))
+    except RecursionError:
+        return Skip(source.path, "parse-error", "nested too deeply to analyse")
+    except Exception as exc:  # noqa: BLE001 - a detector bug must not hide other files' findings
+        from migrator.errors import MigratorError
+        from migrator.redact import scrub
 
-        from migrator.detect.python import scan_python
-
-        try:
-            return scan_python(source.path, source.text, extra_hosts=extra_hosts)
-        except libcst.ParserSyntaxError as exc:
-            return Skip(source.path, "parse-error", f"Python syntax error at line {exc.raw_line}: "
-                        f"{str(exc.message).splitlines()[0]}")
-        except RecursionError:
-            return Skip(source.path, "parse-error", "Python code nested too deeply to analyse")
-    return []
+        if isinstance(exc, MigratorError):
+            return Skip(source.path, "malformed", scrub(str(exc)).splitlines()[0])
+        kind = type(exc).__name__
+        if kind == "ParserSyntaxError":
+            line = getattr(exc, "editor_line", "?")
+            return Skip(source.path, "parse-error", f"Python syntax error near line {line}")
+        return Skip(source.path, "internal-error", f"{kind} while scanning (please report): "
+                    f"{scrub(str(exc)).splitlines()[0] if str(exc) else ''}")

@@ -40,7 +40,7 @@ from migrator.detect.pyindex import (
     sym_text,
 )
 from migrator.findings import make_finding
-from migrator.types import Endpoint, Finding, KeySource
+from migrator.types import Endpoint, Finding, KeySource, SourceFile
 
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options"}
 _REQUEST_VERBS = {"request", "stream", "send"}
@@ -73,6 +73,11 @@ class _KeyInfo:
     source: KeySource
     literal: Optional[str]
     notes: list[str]
+
+
+def scan(source: SourceFile, extra_hosts: tuple[str, ...] = ()) -> list[Finding]:
+    """Detector entry point (see migrator.detect)."""
+    return scan_python(source.path, source.text, extra_hosts=extra_hosts)
 
 
 def scan_python(path: str, text: str, *, extra_hosts: Iterable[str] = (), line_offset: int = 0) -> list[Finding]:
@@ -457,6 +462,11 @@ class _Detector:
         unresolved = False
         for call, owner, base in calls:
             method, url_node = self._call_method_url(call)
+            if isinstance(url_node, cst.Name):  # urlopen(req) where req = Request(url, ...)
+                found, _env, _p = self.ev.resolve_name(url_node.value, self.ev.function_env(owner))
+                ctor = found[-1] if found else None
+                if isinstance(ctor, cst.Call) and self._http_call(ctor) == "Request":
+                    method, url_node = self._call_method_url(ctor)
             if url_node is None:
                 unresolved = True
                 continue

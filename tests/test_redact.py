@@ -1,0 +1,62 @@
+"""The redaction choke point: classification of literals, masking, fingerprints, scrub()."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrator import redact
+from tests.conftest import FAKE_APP_KEY, FAKE_USER_KEY
+
+DOC_USER_KEY = ("MDg5MGVkNDktNjMwZC00ODdiLTkyNGItMjNmMzMxNjRmM2IwOkhNUVRMUis4SGh6NHhBY21Vck9GaWdkem5rYzBrb3p0N056WUM0"
+                "bGlqczMM")
+
+
+@pytest.mark.parametrize("value, expected", [
+    (FAKE_APP_KEY, "real-shape"),
+    (FAKE_USER_KEY, "real-shape"),
+    (DOC_USER_KEY, "doc-example"),
+    ("eyJhbGciOiJFUzM4NCJ9.eyJzY29wZSI6WyJvcGVuaWQiXX0.c2lnbmF0dXJl", "jwt"),
+    ("${CELONIS_API_TOKEN}", "reference"),
+    ("${{ secrets.CELONIS_KEY }}", "reference"),
+    ("$env:CELONIS_APP_KEY", "reference"),
+    ("{{celonisAppKey}}", "reference"),
+    ("<your-app-key>", "placeholder"),
+    ("YOUR_API_TOKEN", "placeholder"),
+    ("xxx", "placeholder"),
+    ("changeme", "placeholder"),
+    ("…", "placeholder"),
+    ("", "placeholder"),
+    ("[secure]", "placeholder"),
+    ("Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA", "unexpected-shape"),
+    (FAKE_APP_KEY[:-4], "unexpected-shape"),
+])
+def test_classify_literal(value, expected):
+    assert redact.classify_literal(value) == expected
+
+
+def test_real_shape_needs_uuid_colon_secret_inside():
+    import base64
+
+    not_a_key = base64.b64encode(b"x" * 81).decode()
+    assert len(not_a_key) == 108 and not redact.is_real_shape(not_a_key)
+
+
+def test_mask_shows_prefix_and_length_only():
+    assert redact.mask(FAKE_APP_KEY) == "MDAw…[108 chars]"
+    assert redact.mask("abc") == "…[3 chars]"
+
+
+def test_scrub_masks_keys_jwts_and_long_scheme_values_and_is_idempotent():
+    text = (f"AppKey {FAKE_APP_KEY} and {FAKE_USER_KEY} token eyJhbGciOiJFUzM4NCJ9.eyJzY29wZSI6WyJvcGVuaWQiXX0.c2ln "
+            "Bearer abcdefghijklmnopqrstuvwxyz0123")
+    once = redact.scrub(text)
+    assert FAKE_APP_KEY not in once and FAKE_USER_KEY not in once and "eyJzY29w" not in once
+    assert "abcdefghijklmnopqrstuvwxyz0123" not in once
+    assert redact.scrub(once) == once
+
+
+def test_fingerprint_ignores_whitespace_and_depends_on_rule_path_content():
+    a = redact.fingerprint("r", "a.py", 'x = {"Authorization": "AppKey " + k}')
+    assert a == redact.fingerprint("r", "a.py", 'x = {"Authorization":  "AppKey " +\n k}')
+    assert a != redact.fingerprint("r2", "a.py", 'x = {"Authorization": "AppKey " + k}')
+    assert a != redact.fingerprint("r", "b.py", 'x = {"Authorization": "AppKey " + k}')
