@@ -15,8 +15,9 @@ import os
 import re
 import stat
 import subprocess
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Generator, Iterable, Iterator, NamedTuple, Optional, Union
+from typing import NamedTuple
 
 from .types import Skip, SourceFile
 
@@ -101,29 +102,34 @@ class Candidate:
 
 
 def iter_candidates(
-    paths: Iterable[Union[str, "os.PathLike[str]"]],
+    paths: Iterable[str | os.PathLike[str]],
     *,
-    cwd: Optional[str] = None,
+    cwd: str | None = None,
     follow_symlinks: bool = False,
     use_git: bool = True,
     include: Iterable[str] = (),
     exclude: Iterable[str] = (),
-) -> Iterator[Union[Candidate, Skip]]:
+) -> Iterator[Candidate | Skip]:
     """Yield each file to scan under `paths`, or a Skip saying why a path is left out.
 
     File arguments are always candidates (even when gitignored); directories are listed by
     git when inside a work tree, else walked. `include`/`exclude` are globs (`**` allowed)
     matched against the display path, any trailing part of it and any directory above the
-    file; excluded files are dropped without a Skip. Paths are yielded at most once.
+    file; excluded files are dropped without a Skip. A file under two arguments comes once.
+    A lone string is one path or pattern, not a sequence of characters.
     """
     base = os.path.abspath(cwd or os.getcwd())
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
     roots = list(dict.fromkeys(os.path.normpath(os.path.join(base, os.fspath(p))) for p in paths))
-    walker = _Walker(base, follow_symlinks, use_git, _glob_regex(include), _glob_regex(exclude), roots)
+    walker = _Walker(
+        roots, cwd=base, follow=follow_symlinks, use_git=use_git,
+        include=_glob_regex(include), exclude=_glob_regex(exclude),
+    )
     for root in roots:
         yield from walker.root(root)
 
 
-def read_source(candidate: Candidate, *, max_bytes: int = 5_000_000) -> Union[SourceFile, Skip]:
+def read_source(candidate: Candidate, *, max_bytes: int = 5_000_000) -> SourceFile | Skip:
     """Read and decode a candidate; every failure is a Skip with a one-line reason, never an exception."""
     data = _read_capped(candidate, max_bytes)
     if isinstance(data, Skip):
@@ -164,12 +170,13 @@ class _Walker:
 
     def __init__(
         self,
+        roots: list[str],
+        *,
         cwd: str,
         follow: bool,
         use_git: bool,
-        include: Optional[re.Pattern[str]],
-        exclude: Optional[re.Pattern[str]],
-        roots: list[str],
+        include: re.Pattern[str] | None,
+        exclude: re.Pattern[str] | None,
     ) -> None:
         self.cwd = cwd
         self.follow = follow
@@ -181,21 +188,24 @@ class _Walker:
         # Only when following symlinks: (st_dev, st_ino) already yielded or walked.
         self.seen_files: set[tuple[int, int]] = set()
         self.seen_dirs: set[tuple[int, int]] = set()
+        # Real path of the PATH argument being listed: links into it are not followed.
+        self.root_real = cwd
         # Excluded directories already reported from git listings, and the last parent checked.
         self.reported: set[str] = set()
-        self.last_parent: tuple[str, Optional[Skip]] = ("", None)
+        self.last_parent: tuple[tuple[str, str], Skip | None] = (("", ""), None)
 
     def display(self, abspath: str) -> str:
         """The path shown to the user: relative to the cwd when under it, POSIX separators."""
         if abspath == self.cwd:
             return "."
         prefix = os.path.join(self.cwd, "")
-        shown = abspath[len(prefix):] if abspath.startswith(prefix) else abspath
+        shown = abspath.removeprefix(prefix)
         return shown if os.sep == "/" else shown.replace(os.sep, "/")
 
-    def root(self, abspath: str) -> Iterator[Union[Candidate, Skip]]:
+    def root(self, abspath: str) -> Iterator[Candidate | Skip]:
         """One PATH argument: explicit files and symlinks are taken as given."""
         display = self.display(abspath)
+        self.root_real = os.path.realpath(abspath)
         try:
             mode = os.stat(abspath).st_mode
         except OSError as e:
@@ -208,7 +218,7 @@ class _Walker:
         else:
             yield Skip(display, "unreadable", "not a regular file")
 
-    def directory(self, top: str) -> Iterator[Union[Candidate, Skip]]:
+    def directory(self, top: str) -> Iterator[Candidate | Skip]:
         """A directory argument: git's list when it has one, else a walk."""
         if self.use_git:
             handled = yield from self.git_listing(top)
@@ -216,7 +226,7 @@ class _Walker:
                 return
         yield from self.walk(top)
 
-    def git_listing(self, top: str) -> Generator[Union[Candidate, Skip], None, bool]:
+    def git_listing(self, top: str) -> Generator[Candidate | Skip, None, bool]:
         """Yield what git lists under `top`; False when git cannot help and `top` must be walked.
 
         An empty listing of a gitignored directory also returns False: the user named it.
@@ -232,7 +242,7 @@ class _Walker:
             yield Skip(self.display(top), "unreadable", f"file list incomplete: {e}")
         return bool(listed) or not _git_ignores(top)
 
-    def git_entry(self, top: str, rel: str) -> Iterator[Union[Candidate, Skip]]:
+    def git_entry(self, top: str, rel: str) -> Iterator[Candidate | Skip]:
         """One path from `git ls-files`, relative to `top`."""
         abspath = os.path.join(top, rel)
         if self.claimed(abspath, top):
@@ -257,21 +267,20 @@ class _Walker:
             else:
                 yield item
 
-    def excluded_parent(self, top: str, rel: str) -> Optional[Skip]:
+    def excluded_parent(self, top: str, rel: str) -> Skip | None:
         """The Skip for the first excluded directory on a git-listed path, if any."""
-        parent = os.path.join(top, os.path.dirname(rel))
-        if parent != self.last_parent[0]:
-            skip = None
-            path = top
-            for name in os.path.dirname(rel).split("/") if os.path.dirname(rel) else ():
+        parent = os.path.dirname(rel)
+        if (top, parent) != self.last_parent[0]:
+            skip, path = None, top
+            for name in parent.split("/") if parent else ():
                 path = os.path.join(path, name)
                 skip = self.excluded_dir(path)
                 if skip:
                     break
-            self.last_parent = (parent, skip)
+            self.last_parent = ((top, parent), skip)
         return self.last_parent[1]
 
-    def walk(self, top: str) -> Iterator[Union[Candidate, Skip]]:
+    def walk(self, top: str) -> Iterator[Candidate | Skip]:
         """Walk a tree without git: each directory's files in name order, then its subdirectories."""
         stack = [top]
         while stack:
@@ -300,7 +309,7 @@ class _Walker:
                         yield item
             stack.extend(reversed(subdirs))
 
-    def entry(self, abspath: str, kind: str) -> Iterator[Union[Candidate, Skip, _Subdir]]:
+    def entry(self, abspath: str, kind: str) -> Iterator[Candidate | Skip | _Subdir]:
         """Decide one listed path below a root: "file", "dir", "link" or "other"."""
         display = self.display(abspath)
         linked = kind == "link"
@@ -319,21 +328,25 @@ class _Walker:
         else:
             yield Skip(display, "unreadable", "not a regular file")
 
-    def resolve_link(self, abspath: str, display: str) -> tuple[str, Optional[Skip]]:
+    def resolve_link(self, abspath: str, display: str) -> tuple[str, Skip | None]:
         """The kind a symlink points to, and the Skip when it is not followed."""
         try:
-            kind = _mode_kind(os.stat(abspath).st_mode)
+            target = os.stat(abspath)
         except OSError as e:
-            loop = self.follow and e.errno == errno.ELOOP
-            return "link", Skip(display, "symlink-loop" if loop else "symlink", f"broken link: {_os_detail(e)}")
+            reason = "symlink-loop" if self.follow and e.errno == errno.ELOOP else "symlink"
+            return "link", Skip(display, reason, f"broken link: {_os_detail(e)}")
+        kind = _mode_kind(target.st_mode)
         if not self.follow:
-            target = "directory" if kind == "dir" else "file"
-            return kind, Skip(display, "symlink", f"link to a {target}, not followed")
-        if kind == "dir" and _links_to_ancestor(abspath):
+            what = "directory" if kind == "dir" else "file"
+            return kind, Skip(display, "symlink", f"link to a {what}, not followed")
+        if kind == "dir" and _links_to_ancestor(abspath, target):
             return kind, Skip(display, "symlink-loop", "links to a directory that contains it")
+        if _within(os.path.realpath(abspath), self.root_real):
+            # The target is listed on its own, under its real path and the ignore rules.
+            return kind, Skip(display, "symlink", "target is inside the scanned tree")
         return kind, None
 
-    def excluded_dir(self, abspath: str) -> Optional[Skip]:
+    def excluded_dir(self, abspath: str) -> Skip | None:
         """The Skip for a directory pruned by default: by name, or a virtualenv (pyvenv.cfg)."""
         if os.path.basename(abspath) in EXCLUDED_DIRS:
             return Skip(self.display(abspath), "excluded-dir", "excluded by default")
@@ -392,12 +405,12 @@ def _nested(roots: list[str]) -> frozenset[str]:
     known = set(roots)
     inner = set()
     for root in roots:
-        parent = os.path.dirname(root)
-        while parent != root:
+        path, parent = root, os.path.dirname(root)
+        while parent != path:
             if parent in known:
                 inner.add(root)
                 break
-            root, parent = parent, os.path.dirname(parent)
+            path, parent = parent, os.path.dirname(parent)
     return frozenset(inner)
 
 
@@ -412,11 +425,11 @@ def _git_ls_files(top: str) -> Iterator[str]:
         proc = subprocess.Popen(cmd, cwd=top, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError as e:
         raise _GitUnavailable(_os_detail(e)) from e
-    assert proc.stdout is not None
-    previous = b""
-    rest = b""
+    stdout = proc.stdout
+    assert stdout is not None  # stdout=PIPE
+    previous = rest = b""
     try:
-        for chunk in iter(lambda: proc.stdout.read(65536), b""):  # type: ignore[union-attr]
+        for chunk in iter(lambda: stdout.read(65536), b""):
             *names, rest = (rest + chunk).split(b"\0")
             for name in names:
                 if name != previous:
@@ -428,7 +441,7 @@ def _git_ls_files(top: str) -> Iterator[str]:
         if proc.returncode is None:  # the consumer stopped early
             proc.kill()
             proc.wait()
-        proc.stdout.close()
+        stdout.close()
 
 
 def _git_ignores(path: str) -> bool:
@@ -443,11 +456,22 @@ def _git_ignores(path: str) -> bool:
     return done.returncode == 0
 
 
-def _links_to_ancestor(link: str) -> bool:
-    """Whether a directory symlink points at a directory that contains it (a loop)."""
-    target = os.path.realpath(link)
-    parent = os.path.realpath(os.path.dirname(link))
-    return parent == target or parent.startswith(os.path.join(target, ""))
+def _links_to_ancestor(link: str, target: os.stat_result) -> bool:
+    """Whether a directory symlink points at a directory on its own path (walking it would loop)."""
+    path, parent = link, os.path.dirname(link)
+    while parent != path:
+        try:
+            if os.path.samestat(os.stat(parent), target):
+                return True
+        except OSError:
+            pass
+        path, parent = parent, os.path.dirname(parent)
+    return False
+
+
+def _within(path: str, directory: str) -> bool:
+    """Whether `path` is `directory` or below it (both absolute and normalised)."""
+    return path == directory or path.startswith(os.path.join(directory, ""))
 
 
 def _entry_kind(entry: os.DirEntry[str]) -> str:
@@ -471,16 +495,17 @@ def _mode_kind(mode: int) -> str:
 # --- globs -----------------------------------------------------------------------------
 
 
-def _glob_regex(patterns: Iterable[str]) -> Optional[re.Pattern[str]]:
+def _glob_regex(patterns: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for all patterns, matching a whole display path.
 
     A pattern may start at any path component and cover a directory above the file, so
     `*.py`, `tests` and `src/**/gen` work as they do in .gitignore.
     """
-    parts = [_glob_to_regex(p) for p in patterns if p.strip("./")]
+    patterns = [patterns] if isinstance(patterns, str) else patterns
+    parts = [regex for regex in map(_glob_to_regex, patterns) if regex]
     if not parts:
         return None
-    return re.compile(rf"(?:.*/)?(?:{'|'.join(parts)})(?:/.*)?", re.S)
+    return re.compile(rf"(?:.*/)?(?:{'|'.join(parts)})(?:/.*)?", re.DOTALL)
 
 
 def _glob_to_regex(pattern: str) -> str:
@@ -530,7 +555,7 @@ def _class_end(pat: str, start: int) -> int:
 # --- reading ---------------------------------------------------------------------------
 
 
-def _read_capped(candidate: Candidate, max_bytes: int) -> Union[bytes, Skip]:
+def _read_capped(candidate: Candidate, max_bytes: int) -> bytes | Skip:
     """The file's bytes, or a Skip; the size is checked before reading anything."""
     try:
         st = os.stat(candidate.abspath)
@@ -547,7 +572,7 @@ def _read_capped(candidate: Candidate, max_bytes: int) -> Union[bytes, Skip]:
     return data
 
 
-def _decode(candidate: Candidate, data: bytes) -> Union[SourceFile, Skip]:
+def _decode(candidate: Candidate, data: bytes) -> SourceFile | Skip:
     """Text from bytes: a byte-order mark decides the encoding, else strict UTF-8. Newlines are kept."""
     bom, encoding, codec = next((b for b in _BOMS if data.startswith(b[0])), (b"", "utf-8", "utf-8"))
     if encoding in ("utf-8", "utf-8-sig") and b"\0" in data[:_BINARY_PEEK]:
@@ -586,7 +611,7 @@ def _peek(path: str, size: int) -> bytes:
         return b""
 
 
-def _shebang_kind(head: bytes) -> Optional[str]:
+def _shebang_kind(head: bytes) -> str | None:
     """The kind named by a `#!` line (`/bin/sh`, `/usr/bin/env -S python3 -u`), if known."""
     if not head.startswith(b"#!"):
         return None
