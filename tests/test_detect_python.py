@@ -423,3 +423,23 @@ def test_fingerprint_is_stable_when_lines_move():
     a = only(code)
     b = only("\n\n# moved\n" + textwrap.dedent(code))
     assert a.line != b.line and a.fingerprint == b.fingerprint
+
+
+def test_env_url_with_default_is_mapped_through_its_default():
+    f = only('''
+        import os, requests
+        BASE = os.getenv("CELONIS_URL", "https://acme.eu-1.celonis.cloud")
+        requests.get(BASE + "/log/api/external/audit", headers={"Authorization": "AppKey " + os.environ["K"]})
+    ''')
+    assert [e.path for e in f.endpoints] == ["/log/api/external/audit"]
+
+
+def test_generic_hostless_path_needs_module_evidence():
+    code = '''
+        import requests
+        def members(base, key):
+            return requests.get(base + "/api/external/members", headers={"Authorization": "AppKey " + key})
+    '''
+    assert scan(code) == []
+    f = only(textwrap.dedent(code) + 'TEAM = "https://acme.eu-1.celonis.cloud"\n')
+    assert [e.path for e in f.endpoints] == ["/api/external/members"]

@@ -25,8 +25,18 @@ def _module(kind: str) -> ModuleType | None:
     return importlib.import_module(f"migrator.detect.{name}") if name else None
 
 
+#: File kind -> function in migrator.detect.prefilters, for detectors that are costly to import.
+CHEAP_PREFILTERS: dict[str, str] = {
+    "python": "python",
+}
+
+
 def prefilter(kind: str, text: str) -> bool:
     """True when a file of this kind could hold a finding and must be parsed."""
+    if kind in CHEAP_PREFILTERS:
+        from migrator.detect import prefilters
+
+        return bool(getattr(prefilters, CHEAP_PREFILTERS[kind])(text))
     module = _module(kind)
     return bool(module is not None and module.prefilter(text))
 

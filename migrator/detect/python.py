@@ -25,6 +25,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from migrator import endpoints as ep
+from migrator.detect import prefilters
 from migrator.detect.pyindex import (
     Env,
     Evaluator,
@@ -48,12 +49,9 @@ _CLIENT_CTORS = re.compile(r"(^|\.)(Session|Client|AsyncClient|ClientSession|Poo
 _SCHEME = re.compile(r"^\s*(AppKey|Bearer)(?:\s+|$)(.*)$", re.S | re.I)
 _CELONIS_NAME = re.compile(r"(?i)celonis")
 
-PY_KEYWORDS = re.compile(r"(?i)appkey|bearer|get_celonis|celonis_api_token|authorization|api_token")
-
-
-def prefilter(data: str) -> bool:
-    """Cheap byte check: can this Python file contain a finding at all?"""
-    return PY_KEYWORDS.search(data) is not None
+def prefilter(text: str) -> bool:
+    """Cheap keyword check: can this Python file contain a finding at all?"""
+    return prefilters.python(text)
 
 
 @dataclass
@@ -256,6 +254,8 @@ class _Detector:
             return None
         calls = self._linked_calls(sink)
         endpoints, non_celonis, unresolved = self._resolve_calls(calls)
+        if endpoints and all(_generic_hostless(e) for e in endpoints) and not self._module_evidence():
+            endpoints, unresolved = [], True  # "/api/external/..." with an unknown host proves nothing alone
         if endpoints:
             confidence = "high" if (info.source.kind != "unknown" or "AppKey" in info.schemes) else "medium"
         elif non_celonis and not unresolved:
@@ -760,6 +760,11 @@ def _within(parents, node: cst.CSTNode, container: cst.CSTNode) -> bool:  # type
             return True
         cur = parents.get(cur)
     return False
+
+
+def _generic_hostless(e: Endpoint) -> bool:
+    """A path without a host whose prefix other products use too (/api/..., /scim/...)."""
+    return e.host is None and e.path.startswith(("/api/", "/scim/"))
 
 
 def _has_concrete_host(url: str) -> bool:
