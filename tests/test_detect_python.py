@@ -443,3 +443,17 @@ def test_generic_hostless_path_needs_module_evidence():
     assert scan(code) == []
     f = only(textwrap.dedent(code) + 'TEAM = "https://acme.eu-1.celonis.cloud"\n')
     assert [e.path for e in f.endpoints] == ["/api/external/members"]
+
+
+@pytest.mark.parametrize("code", [
+    'import os\nos.environ.pop("CELONIS_API_TOKEN", None)\n',
+    'import os\ndel os.environ["CELONIS_API_TOKEN"]\n',
+    'REMOVE = ["CELONIS_API_TOKEN", "CELONIS_KEY_TYPE"]\n',
+], ids=["pop", "del", "list-of-names"])
+def test_removing_celonis_api_token_is_not_a_use(code):
+    assert scan(code) == []
+
+
+def test_setting_celonis_api_token_to_a_literal_is_a_leak():
+    f = only(f'import os\nos.environ["CELONIS_API_TOKEN"] = "{FAKE_USER_KEY}"\n')
+    assert f.rule_id == "celonis-api-token-env" and f.leaked and f.key_source.kind == "literal"

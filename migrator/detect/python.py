@@ -48,6 +48,7 @@ _REQUEST_VERBS = {"request", "stream", "send"}
 _CLIENT_CTORS = re.compile(r"(^|\.)(Session|Client|AsyncClient|ClientSession|PoolManager)$")
 _SCHEME = re.compile(r"^\s*(AppKey|Bearer)(?:\s+|$)(.*)$", re.S | re.I)
 _CELONIS_NAME = re.compile(r"(?i)celonis")
+_ENV_READS = {"os.getenv", "os.environ.get", "getenv", "environ.get", "os.environ.setdefault"}
 
 def prefilter(text: str) -> bool:
     """Cheap keyword check: can this Python file contain a finding at all?"""
@@ -113,13 +114,12 @@ class _Detector:
     # ------------------------------------------------------------------ run
     def run(self) -> list[Finding]:
         findings: list[Finding] = []
-        covered_env_reads: set[int] = set()
         for sink in self._sinks():
             f = self._header_finding(sink)
             if f is not None:
                 findings.append(f)
         findings.extend(self._pycelonis_findings())
-        findings.extend(self._env_token_findings(findings, covered_env_reads))
+        findings.extend(self._env_token_findings(findings))
         return findings
 
     # ------------------------------------------------------------------ sinks
@@ -379,7 +379,7 @@ class _Detector:
         for fn in self.index.functions.values():
             for name, exprs in fn.assigns.items():
                 flows.extend(((fn.qualname, name), e, fn) for e in exprs)
-            flows.extend(((f"fn", fn.qualname), r, fn) for r in fn.returns)
+            flows.extend((("fn", fn.qualname), r, fn) for r in fn.returns)
         for cls, attrs in self.index.attrs.items():
             for attr, exprs in attrs.items():
                 for e in exprs:
@@ -470,7 +470,7 @@ class _Detector:
             if url_node is None:
                 unresolved = True
                 continue
-            urls = self._urls(url_node, call, owner)
+            urls = self._urls(url_node, owner)
             if not urls:
                 unresolved = True
             for url in urls:
@@ -485,7 +485,7 @@ class _Detector:
                     unresolved = True
         return endpoints, non_celonis, unresolved
 
-    def _urls(self, node: cst.BaseExpression, call: cst.Call, owner: Optional[FunctionInfo]) -> list[str]:
+    def _urls(self, node: cst.BaseExpression, owner: Optional[FunctionInfo]) -> list[str]:
         """URL strings for a call, binding the enclosing function's parameters at each caller."""
         envs: list[Env] = []
         if owner is not None:
@@ -647,7 +647,7 @@ class _Detector:
             elif parts[-1] in ("api_request", "request"):
                 method, url_node = self._call_method_url(other)
                 if url_node is not None:
-                    for url in self._urls(url_node, other, _o):
+                    for url in self._urls(url_node, _o):
                         if not re.match(r"(?i)^(https?:)?//", url) and not url.startswith("{"):
                             url = ep.join_url(origin, url)
                         e = ep.map_endpoint(method, url, line=self._line(other), extra_hosts=self.extra_hosts)
@@ -656,38 +656,51 @@ class _Detector:
         return out
 
     # ------------------------------------------------------------------ CELONIS_API_TOKEN
-    def _env_token_findings(self, existing: list[Finding], covered: set[int]) -> list[Finding]:
-        """Reads or assignments of CELONIS_API_TOKEN not already part of a header or login finding."""
+    def _env_token_findings(self, existing: list[Finding]) -> list[Finding]:
+        """Reads or assignments of CELONIS_API_TOKEN not already part of a header or login finding.
+
+        Only real uses count: `os.environ["CELONIS_API_TOKEN"]` (read or set) and
+        `os.getenv("CELONIS_API_TOKEN")`; a `del` or `pop` that removes the key is the migration itself.
+        """
+        if ("env", "CELONIS_API_TOKEN") in {(f.key_source.kind, f.key_source.name) for f in existing}:
+            return []
         findings = []
         lines_taken = {f.line for f in existing}
-        sources_taken = {(f.key_source.kind, f.key_source.name) for f in existing}
-        outer = self
-
-        hits: list[tuple[cst.CSTNode, Optional[str]]] = []
+        hits: list[cst.SimpleString] = []
 
         class V(cst.CSTVisitor):
             def visit_SimpleString(self, node: cst.SimpleString) -> None:
                 if literal_str(node) == "CELONIS_API_TOKEN":
-                    hits.append((node, None))
+                    hits.append(node)
 
         self.module.visit(V())
-        for node, _ in hits:
-            stmt = self._statement(node)
-            line = self._line(node)
-            if line in lines_taken or ("env", "CELONIS_API_TOKEN") in sources_taken:
+        for node in hits:
+            if not self._is_env_use(node) or self._line(node) in lines_taken:
                 continue
+            stmt = self._statement(node)
             literal = None
             if isinstance(stmt, cst.Assign):
                 tgt = stmt.targets[0].target
                 if isinstance(tgt, cst.Subscript) and dotted(tgt.value) in ("os.environ", "environ"):
                     literal = literal_str(stmt.value)
-            info = _KeyInfo({"AppKey", "Bearer"}, KeySource("literal" if literal is not None else "env",
-                                                           None if literal is not None else "CELONIS_API_TOKEN"),
-                            literal, ["the scheme depends on CELONIS_KEY_TYPE where the key is used"])
-            findings.append(outer._finding("celonis-api-token-env", stmt or node, info, [], "medium",
-                                           list(info.notes), []))
-            lines_taken.add(line)
+            source = KeySource("literal") if literal is not None else KeySource("env", "CELONIS_API_TOKEN")
+            notes = ["the scheme depends on CELONIS_KEY_TYPE where the key is used"]
+            info = _KeyInfo({"AppKey", "Bearer"}, source, literal, notes)
+            findings.append(self._finding("celonis-api-token-env", stmt or node, info, [], "medium", notes, []))
+            lines_taken.add(self._line(node))
         return findings
+
+    def _is_env_use(self, node: cst.SimpleString) -> bool:
+        """`os.environ["X"]` (not under `del`) or `os.getenv("X")` / `os.environ.get("X")`."""
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.Index):
+            sub = self.parents.get(self.parents.get(parent))
+            return (isinstance(sub, cst.Subscript) and dotted(sub.value) in ("os.environ", "environ")
+                    and not isinstance(self.parents.get(sub), cst.Del))
+        if isinstance(parent, cst.Arg):
+            call = self.parents.get(parent)
+            return isinstance(call, cst.Call) and dotted(call.func) in _ENV_READS and call.args[0] is parent
+        return False
 
     def _statement(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         cur: Optional[cst.CSTNode] = node

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from migrator.types import ScanResult
-
 
 def formats() -> dict[str, Callable[..., str]]:
     """Format name -> render function, imported lazily."""
