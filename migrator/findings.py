@@ -108,6 +108,7 @@ def make_finding(
         notes=tuple(redact.scrub(n) for n in notes),
         cell=cell,
         cell_line=cell_line,
+        key_hash=redact.content_hash("key", literal)[:24] if literal_class == "real-shape" and literal else None,
     )
 
 

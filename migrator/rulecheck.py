@@ -14,15 +14,16 @@ from migrator.types import Finding, SourceFile
 #: Example language -> (file kind, file name used for the example).
 EXAMPLE_FILES = {
     "python": ("python", "example.py"),
+    "text": ("text", "example.txt"),
 }
 
 
 def findings_for(example: Example) -> list[Finding]:
     """Findings of the detectors on one example, as if it were a file in a repository."""
-    from migrator.detect import scan_source
+    from migrator.detect import detect_file
 
     kind, name = EXAMPLE_FILES.get(example.lang, (example.lang, f"example.{example.lang}"))
-    result = scan_source(SourceFile(path=name, abspath=name, kind=kind, text=example.code))
+    result, _parsed = detect_file(SourceFile(path=name, abspath=name, kind=kind, text=example.code))
     if not isinstance(result, list):
         raise AssertionError(f"example could not be scanned: {result.reason}: {result.detail}")
     return result

@@ -137,10 +137,28 @@ class Finding:
     #: Notebook cell (0-based) and line inside the cell, when the file is a notebook.
     cell: Optional[int] = None
     cell_line: Optional[int] = None
+    #: Truncated SHA-256 of the literal key, to recognise one key reported twice; never output.
+    key_hash: Optional[str] = None
+    #: "new" or "known" when the scan was given a baseline, None otherwise.
+    baseline_status: Optional[str] = None
+    #: 1-based line of the `celonis-migrator: ignore` comment that silences this finding, or None.
+    ignore_line: Optional[int] = None
+    #: Other names the detector knows this key by ("env:CELONIS_API_TOKEN", "secret:creds/TOKEN",
+    #: "config:celonis.api_token", "postman:celonisAppKey"); `link` joins findings that share one.
+    credential_names: tuple[str, ...] = ()
+    #: Identity of the credential after linking: findings with the same id are one key.
+    credential_id: Optional[str] = None
+    #: "path:line" of the other findings of the same credential (set by `link`).
+    linked: tuple[str, ...] = ()
 
     @property
     def auth_scheme(self) -> str:
         return "|".join(self.auth_schemes)
+
+    @property
+    def suppressed(self) -> bool:
+        """True when an inline ignore comment silences this finding."""
+        return self.ignore_line is not None
 
 
 @dataclass(frozen=True)
@@ -194,6 +212,25 @@ class ScopePlan:
 
 
 @dataclass(frozen=True)
+class BaselineEntry:
+    """One accepted finding in a baseline file: its identity, never its line or its key."""
+
+    path: str
+    rule_id: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class UnusedIgnore:
+    """A `celonis-migrator: ignore` comment that silenced nothing."""
+
+    path: str
+    line: int
+    #: Rule ids named in `ignore[...]`; empty for a bare `ignore`.
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ScanResult:
     findings: tuple[Finding, ...]
     skips: tuple[Skip, ...]
@@ -205,6 +242,19 @@ class ScanResult:
     #: Files decided by the keyword prefilter without a parse.
     files_prefiltered: int = 0
     roots: tuple[str, ...] = field(default_factory=tuple)
+    #: Findings silenced by inline ignore comments (not in `findings`; they never fail a run).
+    suppressed: tuple[Finding, ...] = ()
+    #: Ignore comments that silenced nothing.
+    unused_ignores: tuple[UnusedIgnore, ...] = ()
+    #: The baseline file the scan compared against, or None.
+    baseline_path: Optional[str] = None
+    #: Baseline entries that match no finding of a scanned (or deleted) file.
+    stale_baseline: tuple[BaselineEntry, ...] = ()
+
+    @property
+    def new_findings(self) -> tuple[Finding, ...]:
+        """Findings that fail a run: all of them, minus those known to the baseline."""
+        return tuple(f for f in self.findings if f.baseline_status != "known")
 
 
 @dataclass(frozen=True)

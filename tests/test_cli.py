@@ -118,3 +118,27 @@ def test_rules_lists_rules_and_api_table():
     proc = run_cli("rules")
     assert proc.returncode == 0
     assert "celonis-appkey-header" in proc.stdout and "audit.log:read" in proc.stdout
+
+
+def test_real_shape_key_in_any_file_is_a_leak_reported_once(tmp_path):
+    write(tmp_path, "acme/settings.py", f'''
+        import os
+        CELONIS_URL = "https://acme.eu-1.celonis.cloud"
+        APP_KEY = os.getenv("ACME_APP_KEY") or "{FAKE_APP_KEY}"
+    ''')
+    write(tmp_path, "notes/handover.txt", f"prod key (do not share): {FAKE_APP_KEY}\n")
+    write(tmp_path, "job.py", f'''
+        import requests
+        requests.get("https://acme.eu-1.celonis.cloud/log/api/external/audit",
+                     headers={{"Authorization": "AppKey {FAKE_APP_KEY}"}})
+    ''')
+    code, data = scan_json(".", cwd=tmp_path)
+    got = sorted((f["path"], f["line"], f["rule_id"], f["leaked"]) for f in data["findings"])
+    assert got == [
+        ("acme/settings.py", 4, "celonis-key-literal", True),
+        ("job.py", 4, "celonis-appkey-header", True),
+        ("notes/handover.txt", 1, "celonis-key-literal", True),
+    ]
+    txt = next(f for f in data["findings"] if f["path"] == "notes/handover.txt")
+    assert txt["column"] == 26 and txt["credential_kind"] == "static_key" and txt["severity"] == "high"
+    assert FAKE_APP_KEY not in json.dumps(data)

@@ -41,8 +41,26 @@ def prefilter(kind: str, text: str) -> bool:
     return bool(module is not None and module.prefilter(text))
 
 
+def detect_file(source: SourceFile, *, extra_hosts: Iterable[str] = ()) -> tuple[Union[list[Finding], Skip], bool]:
+    """All findings for one file and whether it needed a parse (False: decided by the prefilter).
+
+    The kind's detector runs when its prefilter passes; then real-shape key literals are looked for
+    on every file, whatever its kind, on the lines no finding covers yet.
+    """
+    parsed = prefilter(source.kind, source.text)
+    result: Union[list[Finding], Skip] = scan_source(source, extra_hosts=extra_hosts) if parsed else []
+    if isinstance(result, Skip):
+        return result, parsed
+    from migrator.detect.literals import find_key_literals
+
+    taken = {f.line for f in result if f.redacted}
+    known = {f.key_hash for f in result if f.key_hash}
+    extra = find_key_literals(source.path, source.text, language=source.kind, taken_lines=taken)
+    return result + [f for f in extra if f.key_hash not in known], parsed
+
+
 def scan_source(source: SourceFile, *, extra_hosts: Iterable[str] = ()) -> Union[list[Finding], Skip]:
-    """Findings for one file, or a Skip when it cannot be parsed. Never raises for bad input."""
+    """Findings of the kind's own detector, or a Skip when it cannot be parsed. Never raises for bad input."""
     module = _module(source.kind)
     if module is None:
         return []

@@ -40,8 +40,16 @@ Sym = tuple[Part, ...]
 
 
 def sym_text(sym: Sym, hole_format: str = "{{{}}}") -> str:
-    """Render a symbolic string with holes as `{name}` placeholders."""
-    return "".join(p if isinstance(p, str) else hole_format.format(_ident(p.name)) for p in sym)
+    """Render a symbolic string (a URL) with holes as `{name}` placeholders.
+
+    An env var with a default (`os.getenv("CELONIS_URL", "https://...")`) renders as its default,
+    which is what a URL needs; key analysis looks at the Hole itself, never at this text.
+    """
+    return "".join(
+        p if isinstance(p, str) else (p.fallback if p.fallback and p.source.kind == "env" else
+                                      hole_format.format(_ident(p.name)))
+        for p in sym
+    )
 
 
 def _ident(name: str) -> str:
