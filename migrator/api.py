@@ -138,22 +138,17 @@ def _outcomes(candidates: Iterable[Union["Candidate", Skip]], options: ScanOptio
 
 def _scan_candidate(candidate: "Candidate", options: ScanOptions) -> _FileOutcome:
     """Read, prefilter, detect, then apply severity overrides and inline ignores, for one file."""
-    from migrator.detect import prefilter, scan_source
+    from migrator.detect import detect_file
     from migrator.discover import read_source
     from migrator.ignores import apply_ignores
 
     source = read_source(candidate, max_bytes=options.max_bytes)
     if isinstance(source, Skip):
         return _FileOutcome(candidate.path, source)
-    if not prefilter(source.kind, source.text):
-        found: list[Finding] = []
-        passed = False
-    else:
-        result = scan_source(source, extra_hosts=options.extra_hosts)
-        if isinstance(result, Skip):
-            return _FileOutcome(candidate.path, result)
-        found = [f for f in result if f.rule_id not in options.disabled_rules]
-        passed = True
+    result, passed = detect_file(source, extra_hosts=options.extra_hosts)
+    if isinstance(result, Skip):
+        return _FileOutcome(candidate.path, result)
+    found = [f for f in result if f.rule_id not in options.disabled_rules]
     if options.severity_overrides:
         levels = dict(options.severity_overrides)
         found = [dataclasses.replace(f, severity=levels[f.rule_id]) if f.rule_id in levels else f for f in found]

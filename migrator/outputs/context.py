@@ -63,6 +63,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "related": list(f.related),
         "cell": f.cell,
         "cell_line": f.cell_line,
+        "baseline_status": f.baseline_status,
+        "ignore_line": f.ignore_line,
     }
 
 
@@ -102,7 +104,17 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
             "skipped_by_reason": dict(sorted(reasons.items())),
             "skipped": [{"path": s.path, "reason": s.reason, "detail": s.detail} for s in result.skips],
             "findings": len(result.findings),
+            "findings_new": len(result.new_findings),
+            "findings_known": len(result.findings) - len(result.new_findings),
+            "findings_suppressed": len(result.suppressed),
             "duration_s": round(result.duration_s, 3),
         },
         "errors": list(result.errors),
+        "suppressed": [finding_dict(f) for f in result.suppressed],
+        "unused_ignores": [{"path": u.path, "line": u.line, "rules": list(u.rules)} for u in result.unused_ignores],
+        "baseline": None if result.baseline_path is None else {
+            "path": result.baseline_path,
+            "stale": [{"fingerprint": e.fingerprint, "rule_id": e.rule_id, "path": e.path}
+                      for e in result.stale_baseline],
+        },
     }
