@@ -457,3 +457,16 @@ def test_removing_celonis_api_token_is_not_a_use(code):
 def test_setting_celonis_api_token_to_a_literal_is_a_leak():
     f = only(f'import os\nos.environ["CELONIS_API_TOKEN"] = "{FAKE_USER_KEY}"\n')
     assert f.rule_id == "celonis-api-token-env" and f.leaked and f.key_source.kind == "literal"
+
+
+def test_header_dict_passed_as_argument_to_a_local_function():
+    f = only('''
+        import os, requests
+        BASE = "https://acme.eu-1.celonis.cloud"
+        HEADERS = {"Authorization": "AppKey " + os.environ["CELONIS_APP_KEY"]}
+        def fetch(path, headers):
+            return requests.get(BASE + path, headers=headers).json()
+        fetch("/log/api/external/audit", HEADERS)
+        fetch("/api/external/members", headers=HEADERS)
+    ''')
+    assert sorted(e.path for e in f.endpoints) == ["/api/external/members", "/log/api/external/audit"]

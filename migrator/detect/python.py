@@ -391,6 +391,10 @@ class _Detector:
                 recv = _receiver(call.func.value)
                 for a in call.args:
                     flows.append((self._carrier_key(recv, owner), a.value, owner))
+            callee = self.ev._callee(call)
+            if callee is not None:  # a header dict passed to a local function travels in its parameter
+                for param, (expr, _env) in bind_arguments(callee, call, self.ev.function_env(owner)).items():
+                    flows.append(((callee.qualname, param), expr, owner))
         self._flow_cache = flows
         return flows
 
