@@ -166,7 +166,9 @@ def _finding_order(f: Finding) -> tuple[str, int, int, str]:
 def build_result(findings: Iterable[Finding], skips: Iterable[Skip], scanned: int, duration: float,
                  prefiltered: int = 0, roots: tuple[str, ...] = ()) -> ScanResult:
     """Sort findings and compute the scan-level and per-file scope plans."""
-    ordered = tuple(sorted(findings, key=_finding_order))
+    from migrator.link import link_findings
+
+    ordered = tuple(sorted(link_findings(findings), key=_finding_order))
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in ordered:
         by_file[f.path].append(f)
@@ -184,3 +186,150 @@ def build_result(findings: Iterable[Finding], skips: Iterable[Skip], scanned: in
         files_prefiltered=prefiltered,
         roots=roots,
     )
+
+
+def fix(paths: Sequence[str], *, write: bool, options: ScanOptions = ScanOptions()) -> list[FixOutcome]:
+    """Rewrite Python files and notebooks under `paths` to OAuth; write them only when `write` is True.
+
+    One FixOutcome per file with something to report (sorted by path), plus one per generated
+    `celonis_oauth.py` helper. A changed outcome's `diff` is scrubbed; its `reason` holds notes for
+    the user (key sources now unused), one per line. Config files get a "skipped" outcome listing
+    the edits to make by hand. Never raises for bad input: problems are "skipped"/"failed" outcomes.
+    """
+    import os
+
+    from migrator import codemods, writeback
+    from migrator.codemods import helper
+    from migrator.codemods.config_advice import CONFIG_KINDS, config_outcome
+    from migrator.detect import scan_source
+    from migrator.detect.python import scan_python
+    from migrator.discover import iter_candidates, read_source
+    from migrator.types import FixOutcome, ScopePlan, SourceFile
+
+    roots = writeback.Roots(paths, options.cwd)
+    outcomes: list[FixOutcome] = []
+    loaded: list[tuple[SourceFile, bytes]] = []
+    for item in iter_candidates(paths, cwd=options.cwd, follow_symlinks=options.follow_symlinks,
+                                use_git=options.use_git, include=options.include, exclude=options.exclude):
+        source = item if isinstance(item, Skip) else read_source(item, max_bytes=options.max_bytes)
+        if isinstance(source, Skip):
+            if source.path.lower().endswith((".py", ".ipynb")):
+                outcomes.append(FixOutcome(source.path, "skipped", reason=f"{source.reason}: {source.detail}"))
+            continue
+        if source.kind in ("python", "notebook") or source.kind in CONFIG_KINDS:
+            with open(source.abspath, "rb") as fh:
+                loaded.append((source, fh.read()))
+
+    texts = [(s.path, s.text) for s, _b in loaded if s.kind == "python"]
+    rewrites: list[tuple[SourceFile, bytes, "codemods.Rewrite", str]] = []
+    plans: list[ScopePlan] = []
+    for source, original in loaded:
+        if source.kind in CONFIG_KINDS:
+            continue
+        nbcode = None
+        try:
+            if source.kind == "notebook":
+                nbcode = writeback.notebook_code(source.text)
+                found: object = scan_python(source.path, nbcode.code, extra_hosts=options.extra_hosts)
+            else:
+                found = scan_source(source, extra_hosts=options.extra_hosts)
+        except Exception as exc:  # noqa: BLE001 - malformed notebook JSON, unparsable cells
+            found = Skip(source.path, "parse-error", f"{type(exc).__name__}: cannot read the code cells")
+        if isinstance(found, Skip):
+            outcomes.append(FixOutcome(source.path, "skipped", reason=f"{found.reason}: {found.detail}"))
+            continue
+        findings = [f for f in found if f.rule_id not in options.disabled_rules]  # type: ignore[attr-defined]
+        if not findings:
+            continue
+        plan = scopes.build_plan(e for f in findings for e in f.endpoints)
+        plans.append(plan)
+        directory = os.path.dirname(source.abspath)
+        stem = os.path.splitext(os.path.basename(source.path))[0]
+        rw = codemods.rewrite(source.path, nbcode.code if nbcode else source.text, findings, plan, write_todos=write,
+                              relative_import=os.path.exists(os.path.join(directory, "__init__.py")),
+                              exported_names=writeback.python_files_importing(
+                                  [t for t in texts if t[0] != source.path], stem))
+        new_text = rw.code
+        if nbcode is not None and rw.outcome.kind != "failed":
+            rw = _notebook_rewrite(source, nbcode, rw)
+            new_text = rw.code
+        rewrites.append((source, original, rw, new_text))
+
+    helpers: dict[str, str] = {}
+    for source, _o, rw, new_text in rewrites:
+        if rw.outcome.kind == "changed" and helper.MODULE in new_text and helper.MODULE not in source.text:
+            directory = os.path.dirname(source.abspath)
+            helpers.setdefault(directory, os.path.join(os.path.dirname(source.path), helper.FILENAME))
+    foreign = set()
+    for directory, shown in sorted(helpers.items()):
+        target = os.path.join(directory, helper.FILENAME)
+        status, _version = helper.helper_status(target)
+        if status == "foreign":
+            foreign.add(directory)
+            continue
+        if status == "current":
+            continue
+        old = "" if status == "missing" else open(target, encoding="utf-8").read()
+        outcome = FixOutcome(shown, "changed", diff=codemods.unified_diff(shown, old, helper.HELPER_SOURCE,
+                                                                          new_file=status == "missing"),
+                             reason=f"line 1: generated OAuth helper ({'created' if status == 'missing' else 'updated'})")
+        if write:
+            try:
+                writeback.atomic_write(target, helper.HELPER_SOURCE.encode("utf-8"), roots,
+                                       expected=None if status == "missing" else old.encode("utf-8"), helper=True)
+            except (OSError, writeback.WriteError) as exc:
+                foreign.add(directory)
+                outcome = FixOutcome(shown, "failed", reason=str(exc))
+        outcomes.append(outcome)
+
+    for source, original, rw, new_text in rewrites:
+        outcome = rw.outcome
+        if outcome.kind == "changed" and os.path.dirname(source.abspath) in foreign:
+            outcome = FixOutcome(source.path, "skipped", manual=outcome.manual,
+                                 reason=f"{helper.FILENAME} next to this file was not generated by celonis-migrator "
+                                        "(or could not be written): rename it, then run fix again")
+        elif write and outcome.kind == "changed":
+            try:
+                if source.kind == "python":
+                    writeback.check_python(new_text, source.path)
+                writeback.atomic_write(source.abspath, writeback.encode_like(original, new_text), roots,
+                                       expected=original)
+            except (OSError, writeback.WriteError) as exc:
+                outcome = FixOutcome(source.path, "failed", reason=str(exc), manual=outcome.manual)
+        outcomes.append(outcome)
+
+    union = scopes.merge_plans(plans).scope_string
+    for source, _o in loaded:
+        if source.kind in CONFIG_KINDS:
+            advice = config_outcome(source.path, source.kind, source.text, [], union)
+            if advice is not None:
+                outcomes.append(advice)
+    return sorted(outcomes, key=lambda o: o.path)
+
+
+def _notebook_rewrite(source, nbcode, rw):  # type: ignore[no-untyped-def]
+    """Map a rewrite of a notebook's joined code back onto its JSON (cells, and cell-relative lines)."""
+    from dataclasses import replace
+
+    from migrator import codemods, writeback
+    from migrator.types import FixOutcome
+
+    def where(line: int, text: str) -> tuple[int, str]:
+        cell, cell_line = writeback.cell_location(nbcode, line)
+        return cell_line, f"cell {cell}: {text}"
+
+    manual = tuple(where(line, text) for line, text in rw.outcome.manual)
+    notes = "\n".join(
+        "line {}: {}".format(*where(int(n.split(":", 1)[0][5:]), n.split(": ", 1)[1]))
+        for n in rw.outcome.reason.splitlines() if n.startswith("line ")
+    )
+    if rw.outcome.kind != "changed":
+        return codemods.Rewrite(source.text, replace(rw.outcome, manual=manual, reason=notes))
+    try:
+        writeback.check_python(rw.code, source.path)
+        new_text = writeback.notebook_with_code(source.text, nbcode, rw.code)
+    except writeback.WriteError as exc:
+        return codemods.Rewrite(source.text, FixOutcome(source.path, "skipped", manual=manual, reason=str(exc)))
+    outcome = replace(rw.outcome, diff=codemods.unified_diff(source.path, source.text, new_text), manual=manual,
+                      reason=notes)
+    return codemods.Rewrite(new_text, outcome)
