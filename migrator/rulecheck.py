@@ -15,6 +15,24 @@ from migrator.types import Finding, SourceFile
 EXAMPLE_FILES = {
     "python": ("python", "example.py"),
     "text": ("text", "example.txt"),
+    "yaml": ("yaml", "example.yaml"),
+    "json": ("json", "example.json"),
+    "dotenv": ("dotenv", ".env"),
+    "ini": ("ini", "example.ini"),
+    "toml": ("toml", "example.toml"),
+    "properties": ("properties", "example.properties"),
+    "notebook": ("notebook", "example.ipynb"),
+    "shell": ("shell", "example.sh"),
+    "dockerfile": ("dockerfile", "Dockerfile"),
+    "http": ("http", "example.http"),
+    "powershell": ("powershell", "example.ps1"),
+    "markdown": ("markdown", "README.md"),
+    "javascript": ("javascript", "example.ts"),
+    "java": ("java", "Example.java"),
+    "csharp": ("csharp", "Example.cs"),
+    "go": ("go", "example.go"),
+    "kotlin": ("kotlin", "Example.kt"),
+    "scala": ("scala", "Example.scala"),
 }
 
 

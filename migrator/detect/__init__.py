@@ -17,6 +17,24 @@ from migrator.types import Finding, Skip, SourceFile
 #: File kind -> detector module (under migrator.detect).
 DETECTORS: dict[str, str] = {
     "python": "python",
+    "yaml": "yamlconfig",
+    "json": "jsonconfig",
+    "dotenv": "keyvalue",
+    "ini": "keyvalue",
+    "toml": "keyvalue",
+    "properties": "keyvalue",
+    "notebook": "notebook",
+    "shell": "shell",
+    "dockerfile": "shell",
+    "http": "shell",
+    "powershell": "shell",
+    "markdown": "markdown",
+    "javascript": "codepatterns",
+    "java": "codepatterns",
+    "csharp": "codepatterns",
+    "go": "codepatterns",
+    "kotlin": "codepatterns",
+    "scala": "codepatterns",
 }
 
 

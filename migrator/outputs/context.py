@@ -13,6 +13,7 @@ from migrator import __version__
 from migrator.types import Endpoint, Finding, Resource, ScanResult, ScopePlan
 
 SCHEMA_VERSION = 1
+_KIND_BY_SCHEMES = {("AppKey",): "app_key", ("Bearer",): "user_api_key"}
 
 
 def resource_dict(r: Optional[Resource]) -> Optional[dict[str, Any]]:
@@ -65,6 +66,9 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "cell_line": f.cell_line,
         "baseline_status": f.baseline_status,
         "ignore_line": f.ignore_line,
+        "credential_id": f.credential_id,
+        "credential_names": list(f.credential_names),
+        "linked": list(f.linked),
     }
 
 
@@ -86,6 +90,30 @@ def plan_dict(p: ScopePlan) -> dict[str, Any]:
     }
 
 
+def credentials_list(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
+    """One entry per credential (findings sharing a `credential_id`): the keys to revoke and replace.
+
+    Schemes: those of the findings that know theirs (a `.env` entry may be "AppKey|Bearer" while the
+    code that sends it says AppKey), else every scheme seen.
+    """
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.credential_id or f.fingerprint, []).append(f)
+    out = []
+    for ident, members in sorted(groups.items()):
+        known = {s for f in members if len(f.auth_schemes) == 1 for s in f.auth_schemes}
+        schemes = [s for s in ("AppKey", "Bearer") if s in (known or {s for f in members for s in f.auth_schemes})]
+        out.append({
+            "id": ident,
+            "auth_schemes": schemes,
+            "credential_kind": _KIND_BY_SCHEMES.get(tuple(schemes), "static_key"),
+            "leaked": any(f.leaked for f in members),
+            "key_sources": sorted({f"{f.key_source.kind}:{f.key_source.name or ''}" for f in members}),
+            "findings": [f"{f.path}:{f.line}" for f in members],
+        })
+    return out
+
+
 def result_dict(result: ScanResult) -> dict[str, Any]:
     reasons: dict[str, int] = {}
     for s in result.skips:
@@ -94,7 +122,7 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "celonis-oauth-migrator", "version": __version__},
         "findings": [finding_dict(f) for f in result.findings],
-        "plan": plan_dict(result.plan),
+        "plan": {**plan_dict(result.plan), "credentials": credentials_list(result.findings)},
         "file_plans": {path: plan_dict(p) for path, p in result.file_plans},
         "stats": {
             "files_scanned": result.files_scanned,
@@ -104,6 +132,7 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
             "skipped_by_reason": dict(sorted(reasons.items())),
             "skipped": [{"path": s.path, "reason": s.reason, "detail": s.detail} for s in result.skips],
             "findings": len(result.findings),
+            "credentials": len({f.credential_id or f.fingerprint for f in result.findings}),
             "findings_new": len(result.new_findings),
             "findings_known": len(result.findings) - len(result.new_findings),
             "findings_suppressed": len(result.suppressed),
