@@ -100,10 +100,11 @@ def load(path: str) -> tuple[BaselineEntry, ...]:
 
 
 def save(path: str, entries: Iterable[BaselineEntry]) -> None:
-    """Write atomically (a crash leaves the old file), with `\\n` newlines."""
+    """Write atomically (a crash leaves the old file), with `\\n` newlines; creates the directory."""
     text = dumps(entries)
     directory = os.path.dirname(os.path.abspath(path))
     try:
+        os.makedirs(directory, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".baseline-", suffix=".tmp", dir=directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:

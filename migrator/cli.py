@@ -502,8 +502,8 @@ def report(paths: tuple[str, ...], from_json: tuple[str, ...], output: Optional[
     inputs, config = _report_inputs(paths, from_json, kw, with_diffs=not no_diffs and fmt == "html")
     granted = load_granted(granted_file) if granted_file else Granted()
     day = today.date() if today else None
-    settings = dict(clients=grouping, client_name=client_name, title=title, today=day, auth_method=auth_method,
-                    client_globs=config.clients)
+    settings: dict[str, Any] = {"clients": grouping, "client_name": client_name, "title": title, "today": day,
+                                "auth_method": auth_method, "client_globs": config.clients}
     model = rp.build_report(inputs, granted=granted, **settings)
     if live_url:
         from migrator.verify_client import verify_client

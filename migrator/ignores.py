@@ -1,7 +1,8 @@
 """Inline ignores: `celonis-migrator: ignore` or `ignore[rule-id,...]` in a comment.
 
 A comment silences the findings that start or end on its line, and, when the comment
-stands alone on its line, those on the next line (as `# noqa` and `# nosemgrep` do).
+stands alone on its line, those on the next line (as `# noqa` and `# nosemgrep` do); in
+Markdown, a standalone comment just above a code fence covers the block's first line.
 The marker counts only after a comment opener of the file's kind, so a string that
 happens to hold the words does not silence anything. Formats without comments (JSON)
 use the baseline instead. Every function here is pure: text and findings in, values out.
@@ -99,6 +100,15 @@ def _parse_line(line: str, number: int, openers: tuple[str, ...], kind: str) -> 
     return None
 
 
+def _line_before(line: int, markdown_lines: list[str]) -> int:
+    """The line whose standalone comment covers `line`: the one above, or above the fence that opens a
+    Markdown code block (an HTML comment inside the block would show as code)."""
+    before = line - 1
+    if 1 <= before <= len(markdown_lines) and markdown_lines[before - 1].lstrip().startswith(("```", "~~~")):
+        return before - 1
+    return before
+
+
 def _covered_lines(finding: Finding) -> range:
     return range(finding.line, max(finding.end_line, finding.line) + 1)
 
@@ -114,12 +124,13 @@ def apply_ignores(kind: str, text: str, path: str, findings: Iterable[Finding]
     if not ignores:
         return findings, [], []
     by_line = {i.line: i for i in ignores}
+    lines = text.splitlines() if kind == "markdown" else []
     used: set[int] = set()
     kept, suppressed = [], []
     for f in findings:
         hit = next((by_line[n] for n in _covered_lines(f) if n in by_line and by_line[n].covers(f.rule_id)), None)
         if hit is None:
-            before = by_line.get(f.line - 1)
+            before = by_line.get(_line_before(f.line, lines))
             if before is not None and before.standalone and before.covers(f.rule_id):
                 hit = before
         if hit is None:
