@@ -70,7 +70,11 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def try_repo(hook_repo: Path, home: Path, project: Path, hook: str, *files: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "PRE_COMMIT_COLOR": "never"}
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "PRE_COMMIT_COLOR": "never",
+           # No network: the hook virtualenv sees this interpreter's site-packages (libcst, click, pyyaml,
+           # jinja2 and the hatchling build backend are installed with the test extra), and pip may not
+           # reach an index or build in isolation.
+           "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1", "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0"}
     env.pop("PYTHONPATH", None)
     return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook, "--files", *files],
                           cwd=project, env=env, text=True, capture_output=True, timeout=900, check=False)
