@@ -27,6 +27,7 @@ def test_wheel_carries_rules_and_templates(wheel):
     assert "migrator/_data/rules/apis.yaml" in names
     assert "migrator/_data/rules/scopes.yaml" in names
     assert "migrator/_data/rules/detect/celonis-appkey-header.yaml" in names
+    assert "migrator/_data/reports_templates/report.html.j2" in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "celonis-migrator = migrator.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
 

@@ -121,6 +121,7 @@ def result_dict(result: ScanResult) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "celonis-oauth-migrator", "version": __version__},
+        "roots": list(result.roots),
         "findings": [finding_dict(f) for f in result.findings],
         "plan": {**plan_dict(result.plan), "credentials": credentials_list(result.findings)},
         "file_plans": {path: plan_dict(p) for path, p in result.file_plans},
