@@ -228,21 +228,36 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self._dispatch("GET")
+        self._handle("GET")
 
     def do_POST(self) -> None:
-        self._dispatch("POST")
+        self._handle("POST")
 
     def do_PUT(self) -> None:
-        self._dispatch("PUT")
+        self._handle("PUT")
 
     def do_PATCH(self) -> None:
-        self._dispatch("PATCH")
+        self._handle("PATCH")
 
     def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
+        self._handle("DELETE")
 
     # ------------------------------------------------------------------ plumbing
+    def _handle(self, method: str) -> None:
+        """Route, record, and only then answer: a client that reads the log after its response sees it."""
+        self._pending: tuple[int, bytes, dict[str, str]] | None = None
+        self._dispatch(method)
+        if self._pending is not None:
+            status, data, headers = self._pending
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
     def _body(self) -> bytes | None:
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
@@ -250,15 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        self._pending = (status, json.dumps(payload).encode("utf-8"), dict(headers or {}))
 
     def _dispatch(self, method: str) -> None:
         parsed = urllib.parse.urlsplit(self.path)
