@@ -139,6 +139,22 @@ def test_real_shape_key_in_any_file_is_a_leak_reported_once(tmp_path):
         ("job.py", 4, "celonis-appkey-header", True),
         ("notes/handover.txt", 1, "celonis-key-literal", True),
     ]
+    job = next(f for f in data["findings"] if f["path"] == "job.py")
+    assert job["related"][-1:] != ["4:1"]  # the literal is in the header itself: no second location
     txt = next(f for f in data["findings"] if f["path"] == "notes/handover.txt")
     assert txt["column"] == 26 and txt["credential_kind"] == "static_key" and txt["severity"] == "high"
     assert FAKE_APP_KEY not in json.dumps(data)
+
+
+def test_a_key_repeated_in_a_file_is_one_finding_with_every_location(tmp_path):
+    write(tmp_path, "job.py", f'''
+        # old key: {FAKE_APP_KEY}
+        BACKUP_KEY = "{FAKE_APP_KEY}"
+        import requests
+        requests.get("https://acme.eu-1.celonis.cloud/log/api/external/audit",
+                     headers={{"Authorization": "AppKey {FAKE_APP_KEY}"}})
+    ''')
+    code, data = scan_json(".", cwd=tmp_path)
+    (f,) = data["findings"]
+    assert (f["rule_id"], f["line"]) == ("celonis-appkey-header", 6)
+    assert {"2:12", "3:15"} <= set(f["related"])

@@ -470,3 +470,143 @@ def test_header_dict_passed_as_argument_to_a_local_function():
         fetch("/api/external/members", headers=HEADERS)
     ''')
     assert sorted(e.path for e in f.endpoints) == ["/api/external/members", "/log/api/external/audit"]
+
+
+REVIEW_SHAPES = {
+    # an AppKey header is never OAuth, whatever the value is called
+    "appkey-named-access-token": ('''
+        import os, requests
+        settings = {"access_token": os.environ["ACME_KEY"]}
+        requests.get("https://acme.eu-1.celonis.cloud/log/api/external/audit",
+                     headers={"Authorization": "AppKey " + settings["access_token"]})
+    ''', ("AppKey", "env", "ACME_KEY")),
+    "comment-mentions-client-credentials": ('''
+        import os, requests
+        def key():
+            # TODO: move to client_credentials
+            return os.environ["ACME_KEY"]
+        requests.get("https://acme.eu-1.celonis.cloud/log/api/external/audit", headers={"Authorization": "Bearer " + key()})
+    ''', ("Bearer", "env", "ACME_KEY")),
+    "template-substitute": ('''
+        import os, requests
+        from string import Template
+        k = os.environ["ACME_KEY"]
+        requests.get("https://acme.eu-1.celonis.cloud/scim/v2/Users",
+                     headers={"Authorization": Template("AppKey $k").substitute(k=k)})
+    ''', ("AppKey", "env", "ACME_KEY")),
+    "join": ('''
+        import os, requests
+        k = os.environ["ACME_KEY"]
+        requests.get("https://acme.eu-1.celonis.cloud/api/external/authentication-events",
+                     headers={"Authorization": " ".join(["AppKey", k])})
+    ''', ("AppKey", "env", "ACME_KEY")),
+    "percent-dict": ('''
+        import os, requests
+        k = os.environ["ACME_KEY"]
+        requests.get("https://acme.eu-1.celonis.cloud/machine-learning/api/jobs",
+                     headers={"Authorization": "AppKey %(k)s" % {"k": k}})
+    ''', ("AppKey", "env", "ACME_KEY")),
+    "format-map": ('''
+        import os, requests
+        k = os.environ["ACME_KEY"]
+        requests.get("https://acme.eu-1.celonis.cloud/storage-manager/api/buckets",
+                     headers={"Authorization": "AppKey {k}".format_map({"k": k})})
+    ''', ("AppKey", "env", "ACME_KEY")),
+    "secret-store": ('''
+        import boto3, requests
+        key = boto3.client("secretsmanager").get_secret_value(SecretId="prod/celonis/app-key")["SecretString"]
+        requests.get("https://acme.eu-1.celonis.cloud/log/api/external/audit", headers={"Authorization": "AppKey " + key})
+    ''', ("AppKey", "secret-reference", "prod/celonis/app-key")),
+}
+
+
+@pytest.mark.parametrize("code, expected", REVIEW_SHAPES.values(), ids=REVIEW_SHAPES.keys())
+def test_more_value_shapes(code, expected):
+    f = only(code)
+    assert (f.auth_scheme, f.key_source.kind, f.key_source.name) == expected
+    assert f.endpoints, "the call should be linked"
+
+
+def test_class_session_and_constructor_argument_traced_to_caller():
+    f = only('''
+        import os, requests
+        class Celonis:
+            def __init__(self, key):
+                self.session = requests.Session()
+                self.session.headers.update({"Authorization": "AppKey " + key})
+            def audit(self):
+                return self.session.get("https://acme.eu-1.celonis.cloud/log/api/external/audit")
+        api = Celonis(os.environ["ACME_KEY"])
+    ''')
+    assert [e.scopes for e in f.endpoints] == [("audit.log:read",)]
+    assert (f.key_source.kind, f.key_source.name) == ("env", "ACME_KEY")
+
+
+@pytest.mark.parametrize("code", [
+    '''
+    import requests
+    headers = {"Accept": "application/json"}
+    headers |= {"Authorization": "AppKey " + K}
+    requests.get("https://acme.eu-1.celonis.cloud/log/api/external/audit", headers=headers)
+    ''',
+    '''
+    import requests
+    from urllib.parse import urljoin
+    BASE = "https://acme.eu-1.celonis.cloud"
+    requests.get(urljoin(BASE, "log/api/external/audit"), headers={"Authorization": "AppKey " + K})
+    ''',
+    '''
+    import requests
+    BASE = "https://acme.eu-1.celonis.cloud"
+    req = requests.Request("GET", f"{BASE}/log/api/external/audit", headers={"Authorization": "AppKey " + K}).prepare()
+    ''',
+    '''
+    import urllib.request
+    req2 = urllib.request.Request("https://acme.eu-1.celonis.cloud/log/api/external/audit")
+    req2.add_header("Authorization", "AppKey " + K)
+    ''',
+], ids=["ior-merge", "urljoin", "requests-Request", "request-then-add_header"])
+def test_more_call_shapes_keep_the_endpoint(code):
+    f = only(code)
+    assert [e.path for e in f.endpoints] == ["/log/api/external/audit"]
+
+
+def test_oauth_token_cached_on_the_class_is_not_reported():
+    assert scan('''
+        import requests
+        class TokenCache:
+            _token = None
+            @classmethod
+            def get(cls):
+                if cls._token is None:
+                    body = requests.post("https://acme.eu-1.celonis.cloud/oauth2/token",
+                                         data={"grant_type": "client_credentials"}).json()
+                    cls._token = body["access_token"]
+                return cls._token
+        requests.get("https://acme.eu-1.celonis.cloud/log/api/external/audit",
+                     headers={"Authorization": f"Bearer {TokenCache.get()}"})
+    ''') == []
+    assert scan('''
+        import requests
+        class Api:
+            def __init__(self):
+                self._token = None
+            def _refresh(self):
+                self._token = requests.post(self.url + "/oauth2/token", data={}).json()["access_token"]
+            def audit(self):
+                return requests.get("https://acme.eu-1.celonis.cloud/log/api/external/audit",
+                                    headers={"Authorization": f"Bearer {self._token}"})
+    ''') == []
+
+
+def test_pycelonis_read_calls_need_read_permissions_and_ml_workbench_is_info():
+    f = only('''
+        import os
+        from pycelonis import get_celonis
+        if os.environ.get("CELONIS_ML_APP_ID"):
+            c = get_celonis()
+            c.data_integration.get_data_pools()
+    ''')
+    assert f.severity == "info"
+    di = next(e for e in f.endpoints if e.api == "data-integration")
+    assert di.method == "GET"

@@ -9,10 +9,14 @@ Python file or notebook passes its prefilter.
 from __future__ import annotations
 
 import importlib
+import re
 from types import ModuleType
-from typing import Iterable, Union
+from typing import TYPE_CHECKING, Iterable, Union
 
 from migrator.types import Finding, Skip, SourceFile
+
+if TYPE_CHECKING:
+    from migrator.cache import Cache
 
 #: File kind -> detector module (under migrator.detect).
 DETECTORS: dict[str, str] = {
@@ -48,33 +52,91 @@ CHEAP_PREFILTERS: dict[str, str] = {
     "python": "python",
 }
 
+#: File kind -> "module.ATTRIBUTE" of the keyword regex its detector's `prefilter` searches. The
+#: search is answered by `prefilters.keyword_check` (substring finds, same answer, many times faster);
+#: tests/test_prefilters.py checks that each is what the detector's own prefilter says.
+KEYWORD_PATTERNS: dict[str, str] = {
+    **dict.fromkeys(("yaml", "json", "dotenv", "ini", "toml", "properties"), "configrules.KEYWORDS"),
+    "notebook": "notebook._KEYWORDS",
+    **dict.fromkeys(("shell", "dockerfile", "http", "powershell"), "shell._KEYWORDS"),
+    "markdown": "markdown._KEYWORDS",
+    **dict.fromkeys(("javascript", "java", "csharp", "go", "kotlin", "scala"), "codepatterns._KEYWORDS"),
+}
+
 
 def prefilter(kind: str, text: str) -> bool:
     """True when a file of this kind could hold a finding and must be parsed."""
-    if kind in CHEAP_PREFILTERS:
-        from migrator.detect import prefilters
+    from migrator.detect import prefilters
 
+    if kind in CHEAP_PREFILTERS:
         return bool(getattr(prefilters, CHEAP_PREFILTERS[kind])(text))
     module = _module(kind)
-    return bool(module is not None and module.prefilter(text))
+    if module is None:
+        return False
+    pattern = _keyword_pattern(kind)
+    if pattern is not None:
+        return prefilters.keyword_check(pattern)(text)
+    return bool(module.prefilter(text))
 
 
-def detect_file(source: SourceFile, *, extra_hosts: Iterable[str] = ()) -> tuple[Union[list[Finding], Skip], bool]:
+def _keyword_pattern(kind: str) -> "re.Pattern[str] | None":
+    """The compiled keyword regex named in KEYWORD_PATTERNS, or None (then the detector's prefilter runs)."""
+    where = KEYWORD_PATTERNS.get(kind)
+    if where is None:
+        return None
+    name, _, attribute = where.partition(".")
+    pattern = getattr(importlib.import_module(f"migrator.detect.{name}"), attribute, None)
+    return pattern if isinstance(pattern, re.Pattern) else None
+
+
+def detect_file(source: SourceFile, *, extra_hosts: Iterable[str] = (),
+                cache: "Cache | None" = None) -> tuple[Union[list[Finding], Skip], bool]:
     """All findings for one file and whether it needed a parse (False: decided by the prefilter).
 
     The kind's detector runs when its prefilter passes; then real-shape key literals are looked for
-    on every file, whatever its kind, on the lines no finding covers yet.
+    on every file, whatever its kind, on the lines no finding covers yet. With a `cache`, the result
+    of a file that passes its prefilter is looked up first and stored after (see migrator.cache).
     """
     parsed = prefilter(source.kind, source.text)
+    if parsed and cache is not None:
+        hit = cache.get(source)
+        if hit is not None:
+            return hit, parsed
+    result, parsed = _detect(source, parsed, extra_hosts)
+    if parsed and cache is not None:
+        cache.put(source, result)
+    return result, parsed
+
+
+def _detect(source: SourceFile, parsed: bool, extra_hosts: Iterable[str]) -> tuple[Union[list[Finding], Skip], bool]:
     result: Union[list[Finding], Skip] = scan_source(source, extra_hosts=extra_hosts) if parsed else []
     if isinstance(result, Skip):
         return result, parsed
     from migrator.detect.literals import find_key_literals
 
     taken = {f.line for f in result if f.redacted}
-    known = {f.key_hash for f in result if f.key_hash}
     extra = find_key_literals(source.path, source.text, language=source.kind, taken_lines=taken)
-    return result + [f for f in extra if f.key_hash not in known], parsed
+    return _merge_repeated_keys(result + extra), parsed
+
+
+def _merge_repeated_keys(findings: list[Finding]) -> list[Finding]:
+    """One key literal seen at several places of a file is one finding with the others as related locations.
+
+    The finding that shows how the key is sent (a header or login) is kept over a bare literal.
+    """
+    import dataclasses
+
+    primary: dict[str, int] = {}
+    out: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.rule_id == "celonis-key-literal", f.line, f.column)):
+        if f.key_hash is None or f.key_hash not in primary:
+            if f.key_hash is not None:
+                primary[f.key_hash] = len(out)
+            out.append(f)
+            continue
+        i = primary[f.key_hash]
+        out[i] = dataclasses.replace(out[i], related=(*out[i].related, f"{f.line}:{f.column}"))
+    return sorted(out, key=lambda f: (f.line, f.column, f.rule_id))
 
 
 def scan_source(source: SourceFile, *, extra_hosts: Iterable[str] = ()) -> Union[list[Finding], Skip]:

@@ -182,7 +182,7 @@ class _Indexer(cst.CSTVisitor):
         if isinstance(target, cst.Name):
             table = fn.assigns if fn else self.index.assigns
             table.setdefault(target.value, []).append(value)
-        elif isinstance(target, cst.Attribute) and dotted(target.value) == "self" and fn and fn.class_name:
+        elif isinstance(target, cst.Attribute) and dotted(target.value) in ("self", "cls") and fn and fn.class_name:
             self.index.attrs.setdefault(fn.class_name, {}).setdefault(target.attr.value, []).append(value)
         elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
             for t, v in zip(target.elements, value.elements):
@@ -197,6 +197,12 @@ class _Indexer(cst.CSTVisitor):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.index.owner[id(node)] = self._current()
         if node.value is not None:
+            self._record(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        """`headers |= {...}` merges into what the name holds (a header dict carried onward)."""
+        self.index.owner[id(node)] = self._current()
+        if isinstance(node.operator, cst.BitOrAssign):
             self._record(node.target, node.value)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
@@ -260,6 +266,8 @@ _ENV_CALLS = {"os.getenv", "os.environ.get", "getenv", "environ.get", "os.enviro
 _INPUT_CALLS = {"input", "getpass", "getpass.getpass", "st.text_input", "click.prompt", "typer.prompt"}
 _OAUTH_CALLS = re.compile(r"(^|\.)(oauth2|fetch_token|get_access_token|acquire_token\w*|client_credentials\w*)$")
 _OAUTH_NAMES = re.compile(r"(?i)access_token|oauth")
+#: Secret-store lookups (boto3 Secrets Manager, hvac, Azure Key Vault, GCP Secret Manager).
+_SECRET_CALLS = {"get_secret_value", "read_secret_version", "read_secret", "get_secret", "access_secret_version"}
 
 
 def _subscript_key(node: cst.Subscript) -> Optional[str]:
@@ -364,6 +372,8 @@ class Evaluator:
         return [(Hole(dotted(node) or "?", KeySource("unknown")),)]
 
     def _name(self, name: str, env: Env) -> list[Sym]:
+        if name in ("None", "True", "False"):
+            return []  # `self._token = None` before a refresh: not a value that is ever sent
         exprs, inner, is_param = self.resolve_name(name, env)
         if exprs:
             out: list[Sym] = []
@@ -379,7 +389,7 @@ class Evaluator:
     def _attribute(self, node: cst.Attribute, env: Env) -> list[Sym]:
         chain = dotted(node)
         base = dotted(node.value)
-        if base == "self" and env.fn is not None and env.fn.class_name:
+        if base in ("self", "cls") and env.fn is not None and env.fn.class_name:
             exprs = self.index.attrs.get(env.fn.class_name, {}).get(node.attr.value)
             if exprs:
                 cls_fns = [f for f in self.index.functions.values() if f.class_name == env.fn.class_name]
@@ -401,12 +411,34 @@ class Evaluator:
             return Hole(key or "env", KeySource("env", key))
         if base in ("sys.argv",):
             return Hole("argv", KeySource("cli-argument", "sys.argv"))
+        if isinstance(node.value, cst.Call) and dotted(node.value.func).rsplit(".", 1)[-1] in _SECRET_CALLS:
+            (hole,) = self._call(node.value, env)[0]  # get_secret_value(...)["SecretString"]
+            if isinstance(hole, Hole):
+                return hole
+        entry = self._dict_entry(node.value, key, env)
+        if entry is not None:
+            syms = self._eval(entry[0], entry[1])
+            if len(syms) == 1 and len(syms[0]) == 1 and isinstance(syms[0][0], Hole):
+                return syms[0][0]
         if key == "access_token" or self._is_oauth_value(node.value, env):
             return Hole(key or "token", KeySource("unknown", key), oauth=True)
         if base.endswith(("request.form", "request.args", "request.values")):
             return Hole(key or "input", KeySource("user-input", f"{base}[{key!r}]"))
         path = _subscript_path(node)
         return Hole(key or "value", KeySource("config", path))
+
+    def _dict_entry(self, base: cst.BaseExpression, key: Optional[str], env: Env
+                    ) -> Optional[tuple[cst.BaseExpression, Env]]:
+        """`settings["k"]` where `settings = {"k": expr}` is visible: that expr."""
+        if key is None or not isinstance(base, cst.Name):
+            return None
+        exprs, inner, _p = self.resolve_name(base.value, env)
+        for e in reversed(exprs or []):
+            if isinstance(e, cst.Dict):
+                for el in e.elements:
+                    if isinstance(el, cst.DictElement) and literal_str(el.key) == key:
+                        return el.value, inner
+        return None
 
     def _is_oauth_value(self, node: cst.BaseExpression, env: Env, depth: int = 0) -> bool:
         """True when `node` is (derived from) an OAuth token response."""
@@ -421,7 +453,7 @@ class Evaluator:
             if url is not None and any("/oauth2/token" in sym_text(s) for s in self._eval(url, env.deeper())):
                 return True
             fn = self._callee(node)
-            if fn is not None and _function_talks_oauth(fn):
+            if fn is not None and _function_talks_oauth(fn, self.index):
                 return True
         if isinstance(node, cst.Name):
             exprs, inner, _ = self.resolve_name(node.value, env)
@@ -433,6 +465,21 @@ class Evaluator:
     def _percent(self, node: cst.BinaryOperation, env: Env) -> list[Sym]:
         templates = self._eval(node.left, env)
         right = node.right
+        if isinstance(right, cst.Dict):  # "AppKey %(k)s" % {"k": key}
+            named = {literal_str(el.key): el.value for el in right.elements if isinstance(el, cst.DictElement)}
+            out_named: list[Sym] = []
+            for t in templates:
+                if len(t) != 1 or not isinstance(t[0], str):
+                    continue
+                combos: list[Sym] = [()]
+                for piece in re.split(r"(%\([^)]*\)[-#0 +]*\d*(?:\.\d+)?[sdrifx])", t[0]):
+                    m = re.fullmatch(r"%\(([^)]*)\).*", piece)
+                    if m and m.group(1) in named:
+                        combos = _product(combos, self._eval(named[m.group(1)], env))
+                    elif piece:
+                        combos = [_concat(c, (piece,)) for c in combos]
+                out_named.extend(combos)
+            return _dedupe(out_named) or [(Hole("?", KeySource("unknown")),)]
         items = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
         values = [self._eval(i, env) for i in items]
         out: list[Sym] = []
@@ -502,12 +549,37 @@ class Evaluator:
             return [(Hole(key or "env", KeySource("env", key), fallback=default or None),)]
         if name in _INPUT_CALLS or name.endswith(".getpass") or name.endswith("text_input"):
             return [(Hole("input", KeySource("user-input", name)),)]
+        last = name.rsplit(".", 1)[-1]
+        if last in _SECRET_CALLS:
+            ref = next((literal_str(a.value) for a in node.args if literal_str(a.value)), None)
+            return [(Hole("secret", KeySource("secret-reference", ref or f"{name}()")),)]
+        fn = self._callee(node)
+        if fn is not None and fn.returns and env.depth < MAX_DEPTH:
+            if _function_talks_oauth(fn, self.index):
+                return [(Hole("token", KeySource("unknown", name), oauth=True),)]
+            bindings = bind_arguments(fn, node, env)
+            out: list[Sym] = []
+            for r in fn.returns:
+                out.extend(self._eval(r, Env(self.index, fn, bindings, env.depth + 1)))
+            return _dedupe(out)
         if _OAUTH_CALLS.search(name):
             return [(Hole("token", KeySource("unknown", name), oauth=True),)]
+        if name.rsplit(".", 1)[-1] in ("urljoin",) and len(node.args) >= 2:
+            return _product(_product(self._eval(node.args[0].value, env), [("/",)]), self._eval(node.args[1].value, env))
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "join" and len(node.args) == 1:
+            return self._join(node.func.value, node.args[0].value, env)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("substitute", "safe_substitute"):
+            return self._template(node.func.value, node, env)
         if isinstance(node.func, cst.Attribute):
             attr = node.func.attr.value
             if attr == "format":
                 return self._format(node.func.value, node, env)
+            if attr == "format_map" and node.args and isinstance(node.args[0].value, cst.Dict):
+                as_kwargs = cst.Call(func=node.func, args=[
+                    cst.Arg(value=el.value, keyword=cst.Name(str(literal_str(el.key))))
+                    for el in node.args[0].value.elements
+                    if isinstance(el, cst.DictElement) and literal_str(el.key) and str(literal_str(el.key)).isidentifier()])
+                return self._format(node.func.value, as_kwargs, env)
             if attr in ("strip", "rstrip", "lstrip", "decode", "encode") and not isinstance(
                 node.func.value, (cst.SimpleString,)
             ):
@@ -526,20 +598,44 @@ class Evaluator:
             return self._eval(node.args[0].value, env)
         if self._is_oauth_value(node, env):
             return [(Hole("token", KeySource("unknown", name), oauth=True),)]
-        fn = self._callee(node)
-        if fn is not None and fn.returns and env.depth < MAX_DEPTH:
-            bindings = bind_arguments(fn, node, env)
-            out: list[Sym] = []
-            for r in fn.returns:
-                out.extend(self._eval(r, Env(self.index, fn, bindings, env.depth + 1)))
-            return _dedupe(out)
         return [(Hole(name or "call", KeySource("unknown", f"{name}()" if name else None)),)]
+
+    def _join(self, sep_node: cst.BaseExpression, items: cst.BaseExpression, env: Env) -> list[Sym]:
+        """`" ".join(["AppKey", key])`."""
+        sep = literal_str(sep_node)
+        if sep is None or not isinstance(items, (cst.List, cst.Tuple)):
+            return [(Hole("?", KeySource("unknown")),)]
+        out: list[Sym] = [()]
+        for i, el in enumerate(items.elements):
+            if i:
+                out = [_concat(o, (sep,)) for o in out]
+            out = _product(out, self._eval(el.value, env))
+        return out
+
+    def _template(self, template_node: cst.BaseExpression, call: cst.Call, env: Env) -> list[Sym]:
+        """`Template("AppKey $k").substitute(k=k)`."""
+        if not (isinstance(template_node, cst.Call) and dotted(template_node.func).endswith("Template")
+                and template_node.args):
+            return [(Hole("?", KeySource("unknown")),)]
+        text = literal_str(template_node.args[0].value)
+        if text is None:
+            return [(Hole("?", KeySource("unknown")),)]
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        out: list[Sym] = [()]
+        for piece in re.split(r"(\$\{?[A-Za-z_]\w*\}?)", text):
+            m = re.fullmatch(r"\$\{?([A-Za-z_]\w*)\}?", piece)
+            if m and m.group(1) in keywords:
+                out = _product(out, self._eval(keywords[m.group(1)], env))
+            elif piece:
+                out = [_concat(o, (piece,)) for o in out]
+        return out
 
 
 def bind_arguments(fn: FunctionInfo, call: cst.Call, env: Env) -> dict[str, tuple[cst.BaseExpression, Env]]:
     """Map a function's parameters to the argument expressions of one call."""
     params = list(fn.params)
-    if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
+    if params and params[0] in ("self", "cls") and (isinstance(call.func, cst.Attribute)
+                                                     or fn.node.name.value == "__init__"):
         params = params[1:]
     bound: dict[str, tuple[cst.BaseExpression, Env]] = {}
     positional = [a for a in call.args if a.keyword is None and not a.star]
@@ -591,7 +687,30 @@ def _contains(tree: cst.CSTNode, target: cst.CSTNode) -> bool:
     return found
 
 
-def _function_talks_oauth(fn: FunctionInfo) -> bool:
-    """A function whose body posts to /oauth2/token or uses client_credentials returns a token."""
-    code = cst.Module(body=[fn.node]).code
-    return "/oauth2/token" in code or "client_credentials" in code
+def _function_talks_oauth(fn: FunctionInfo, index: Optional[ModuleIndex] = None, depth: int = 0) -> bool:
+    """A function whose code (its strings, not its comments) names /oauth2/token or client_credentials,
+    directly or through the local functions it calls."""
+    found = False
+    callees: list[str] = []
+
+    class _Strings(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            callees.append(dotted(node.func))
+
+        def visit_SimpleString(self, node: cst.SimpleString) -> None:
+            nonlocal found
+            value = literal_str(node) or ""
+            found = found or "/oauth2/token" in value or value == "client_credentials"
+
+        def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+            nonlocal found
+            found = found or "/oauth2/token" in node.value
+
+    fn.node.visit(_Strings())
+    if found or index is None or depth >= 3:
+        return found
+    for name in callees:
+        callee = index.function_named(name.rsplit(".", 1)[-1]) if name else None
+        if callee is not None and callee is not fn and _function_talks_oauth(callee, index, depth + 1):
+            return True
+    return False

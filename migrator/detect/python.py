@@ -44,6 +44,7 @@ from migrator.findings import make_finding
 from migrator.types import Endpoint, Finding, KeySource, SourceFile
 
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options"}
+_METHODS = {v.upper() for v in HTTP_VERBS}
 _REQUEST_VERBS = {"request", "stream", "send"}
 _CLIENT_CTORS = re.compile(r"(^|\.)(Session|Client|AsyncClient|ClientSession|PoolManager)$")
 _SCHEME = re.compile(r"^\s*(AppKey|Bearer)(?:\s+|$)(.*)$", re.S | re.I)
@@ -187,11 +188,12 @@ class _Detector:
             holes = [p for p in rest if isinstance(p, Hole)]
             if holes:
                 hole = holes[0]
-                if hole.oauth:
-                    continue
+                if hole.oauth and scheme == "Bearer":
+                    continue  # an OAuth access token; an AppKey header is never one, whatever its name
                 source, literal, notes = self._trace_hole(hole, fn)
-                if source is None:  # traced to OAuth at a call site
+                if source is None and scheme == "Bearer":  # traced to OAuth at a call site
                     continue
+                source = source or hole.source
             else:
                 literal = "".join(p for p in rest if isinstance(p, str)).strip()
                 if literal.startswith("eyJ") and literal.count(".") == 2:
@@ -236,11 +238,14 @@ class _Detector:
         return hole.source, None, notes
 
     def _calls_to(self, fn: FunctionInfo) -> list[tuple[cst.Call, Optional[FunctionInfo]]]:
+        """Calls of a local function or method; a constructor is called by its class name."""
         name = fn.node.name.value
         out = []
         for call, owner in self.index.calls:
             d = dotted(call.func)
             if d == name or (fn.class_name and d == f"self.{name}") or d.endswith(f".{name}") and fn.class_name:
+                out.append((call, owner))
+            elif name == "__init__" and fn.class_name and d.rsplit(".", 1)[-1] == fn.class_name:
                 out.append((call, owner))
         return out
 
@@ -280,7 +285,7 @@ class _Detector:
         return self._finding(rule, sink.node, info, endpoints, confidence, notes, related)
 
     def _finding(self, rule: str, node: cst.CSTNode, info: _KeyInfo, endpoints: list[Endpoint],
-                 confidence: str, notes: list[str], related: list[str]) -> Finding:
+                 confidence: str, notes: list[str], related: list[str], severity: str = "medium") -> Finding:
         pos = self.positions[node]
         content = self.module.code_for_node(node)
         occ = self.fingerprints.get(content, 0)
@@ -301,6 +306,7 @@ class _Detector:
             related=related,
             notes=notes,
             occurrence=occ,
+            default_severity=severity,
         )
 
     # ------------------------------------------------------------------ carriers
@@ -335,6 +341,10 @@ class _Detector:
                 if id(a.value) in ancestors or self._refs_carrier(a.value, owner, carriers):
                     hit = True
             if id(call) in ancestors:
+                hit = True
+            holder = self.parents.get(call)  # `req = Request(url)` and later `req.add_header(...)`
+            if isinstance(holder, cst.Assign) and any(
+                    self._carrier_key(t.target, owner) in carriers for t in holder.targets):
                 hit = True
             if hit:
                 linked.append((call, owner, self._base_url(recv, owner) if recv is not None else None))
@@ -430,6 +440,8 @@ class _Detector:
         if kind in ("request", "stream"):
             m = literal_str(_call_arg(call, 0, "method"))
             return (m or "?").upper(), _call_arg(call, 1, "url")
+        if kind == "Request" and (literal_str(_call_arg(call, 0, "method")) or "").upper() in _METHODS:
+            return str(literal_str(_call_arg(call, 0, "method"))).upper(), _call_arg(call, 1, "url")  # requests
         if kind == "Request":
             m = literal_str(_call_arg(call, 3, "method")) or literal_str(_call_arg(call, 99, "method"))
             data = _call_arg(call, 1, "data")
@@ -548,6 +560,7 @@ class _Detector:
         args = self._pycelonis_args(call, owner)
         env = self.ev.function_env(owner)
         notes: list[str] = []
+        severity = "medium"
         legacy = any(k in args for k in ("url", "celonis_url")) or self.index.imports_module("pycelonis.celonis_api")
         if legacy:
             notes.append("pycelonis 1.x style login: 1.x has no OAuth support; upgrade to pycelonis 2.x "
@@ -561,6 +574,7 @@ class _Detector:
                          "unset CELONIS_API_TOKEN when switching to OAUTH_* variables, pycelonis prefers it")
             if any("CELONIS_ML_APP_ID" in s for s in self.index.strings):
                 notes.append("inside the ML Workbench CELONIS_API_TOKEN is the workbench's own key: verify")
+                severity = "info"
         else:
             syms = self.ev.strings(token, env)
             holes = [p for s in syms for p in s if isinstance(p, Hole)]
@@ -581,7 +595,8 @@ class _Detector:
         pos_node = call
         info = _KeyInfo(schemes, source, literal, notes)
         return self._finding("pycelonis-static-key", pos_node, info, endpoints, "high" if token is not None else "medium",
-                             notes, [f"{e.line}:1" for e in endpoints if e.line and e.line != self._line(call)])
+                             notes, [f"{e.line}:1" for e in endpoints if e.line and e.line != self._line(call)],
+                             severity)
 
     def _key_type_schemes(self, node: Optional[cst.BaseExpression], env: Env) -> set[str]:
         if node is None:
@@ -645,6 +660,8 @@ class _Detector:
             parts = chain.split(".")
             if len(parts) > 2 and parts[1] in families:
                 method, p = families[parts[1]]
+                if parts[-1].startswith(("get", "list", "find", "read", "export", "download")):
+                    method = "GET"  # read-only SDK calls need the read permission only
                 e = ep.map_endpoint(method, origin + p, line=self._line(other), extra_hosts=self.extra_hosts)
                 if e is not None:
                     out.append(e)
@@ -733,8 +750,8 @@ def _receiver(node: cst.BaseExpression) -> cst.BaseExpression:
         return _receiver(node.value)
     if isinstance(node, cst.Attribute) and node.attr.value in ("client", "session"):
         inner = node.value
-        if isinstance(inner, cst.Name):
-            return inner
+        if isinstance(inner, cst.Name) and inner.value not in ("self", "cls"):
+            return inner  # pycelonis' `c.client.request(...)` uses the login held in `c`
     return node
 
 
