@@ -141,9 +141,12 @@ def _shown(path: str) -> str:
               help="Text: only one line per new finding. All formats: no progress, no notes on stderr.")
 @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set; colour is only used on a TTY).")
 @click.option("-v", "--verbose", is_flag=True, help="List every skipped path with its reason.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Keep detector results in DIR, keyed by file content, rules and options: a re-scan "
+                   "parses only what changed.")
 @_scan_settings
 def scan(paths: tuple[str, ...], fmt: str, output: Optional[str], baseline_file: Optional[str], exit_zero: bool,
-         quiet: bool, no_color: bool, verbose: bool, **kw: Any) -> None:
+         quiet: bool, no_color: bool, verbose: bool, cache_dir: Optional[str], **kw: Any) -> None:
     """Scan PATHS for static Celonis keys and plan the OAuth scopes that replace them.
 
     Exits 1 when there are new findings (not in the baseline, not ignored inline), 0 when
@@ -163,7 +166,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: Optional[str], baseline_file:
 
     options, config = _settings(kw)
     chosen = baseline_file or config.baseline
-    options = replace(options, baseline=_shown(chosen) if chosen else None)
+    options = replace(options, baseline=_shown(chosen) if chosen else None,
+                      cache_dir=os.path.abspath(cache_dir) if cache_dir else None)
     with Progress(enabled=not quiet and is_tty(sys.stderr)) as progress:
         result = run_scan(list(paths), options, on_file=progress)
     if fmt == "json":
@@ -595,20 +599,52 @@ def verify_client_command(paths: tuple[str, ...], team_url: str, scopes: Optiona
         sys.exit(1)
 
 
+#: Hidden test hook: "1" makes detection raise an uncaught error quoting the scanned text (a crash),
+#: "detector" makes every detector raise it (each file becomes an internal-error skip). The tests use it
+#: to prove that neither path ever prints a key. Read here only.
+_TEST_CRASH = "CELONIS_MIGRATOR_TEST_CRASH"
+
+
+def _install_test_crash(mode: str) -> None:
+    import types
+
+    from migrator import detect
+
+    def boom(source: Any, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"test crash in {source.path}: {' '.join(source.text.split())}")
+
+    if mode == "detector":
+        detect._module = lambda kind: types.SimpleNamespace(prefilter=lambda text: True, scan=boom)  # type: ignore[assignment]
+    else:
+        detect._detect = boom  # type: ignore[assignment]
+
+
+def _one_line(text: str) -> str:
+    """Errors are one redacted line: a path or value the user typed may hold a key."""
+    return " ".join(scrub(text).split())
+
+
+def _help_hint(exc: click.ClickException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    return f" (see '{ctx.command_path} --help')" if isinstance(exc, click.UsageError) and ctx is not None else ""
+
+
 def main() -> None:
     """Entry point: never show a traceback that could hold a secret; unexpected errors exit 2."""
     try:
+        if os.environ.get(_TEST_CRASH):
+            _install_test_crash(os.environ[_TEST_CRASH])
         cli.main(standalone_mode=False, prog_name="celonis-migrator")
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"Error: {_one_line(exc.format_message())}{_help_hint(exc)}", err=True)
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
     except click.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(2)
     except MigratorError as exc:
-        click.echo(f"Error: {scrub(str(exc))}", err=True)
+        click.echo(f"Error: {_one_line(str(exc))}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -15,3 +15,9 @@ class RuleFileError(MigratorError):
         self.where = where
         self.problem = problem
         super().__init__(f"{file}: at {where}: {problem}")
+
+
+class ScanTimeout(MigratorError):
+    """A file took longer to analyse than the per-file budget; it is skipped with reason "timeout"."""
+
+    reason = "timeout"

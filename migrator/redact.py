@@ -48,7 +48,14 @@ _PLACEHOLDER = re.compile(
     re.X,
 )
 
-# Candidates for scrub(): real-shape keys anywhere, JWTs, and anything long after a scheme.
+# A real-shape key wherever it starts, even inside a longer run of base64 characters (a URL path
+# segment, a file name): the characters the uuid's hyphens and the colon fix (t at 12 and 32, L at
+# 25, O at 49) pin the alignment; a lookahead finds overlapping candidates, each then decoded.
+_B64 = "A-Za-z0-9+/"
+_KEY_ANYWHERE = re.compile(
+    rf"(?=([{_B64}]{{11}}t[{_B64}]{{12}}L[{_B64}]{{6}}t[{_B64}]{{16}}O[{_B64}]{{59}}))"
+)
+# Other candidates for scrub(): any 108-char base64 run, JWTs, and anything long after a scheme.
 _SCRUB_PATTERNS = (
     re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{108}(?![A-Za-z0-9+/=])"),
     re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*"),
@@ -122,8 +129,16 @@ def fingerprint(rule_id: str, path: str, content: str, occurrence: int = 0) -> s
     return content_hash(rule_id, path, normalised, str(occurrence))[:32]
 
 
+def _mask_embedded_keys(text: str) -> str:
+    spans = [(m.start(1), m.end(1)) for m in _KEY_ANYWHERE.finditer(text) if is_real_shape(m.group(1))]
+    for start, end in reversed(spans):
+        text = text[:start] + mask(text[start:end]) + text[end:]
+    return text
+
+
 def scrub(text: str) -> str:
     """Mask anything that looks like a key or token in `text`. Idempotent."""
+    text = _mask_embedded_keys(text)
     for pattern in _SCRUB_PATTERNS:
         text = pattern.sub(lambda m: mask(m.group(0)), text)
     return text

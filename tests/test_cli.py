@@ -158,3 +158,17 @@ def test_a_key_repeated_in_a_file_is_one_finding_with_every_location(tmp_path):
     (f,) = data["findings"]
     assert (f["rule_id"], f["line"]) == ("celonis-appkey-header", 6)
     assert {"2:12", "3:15"} <= set(f["related"])
+
+
+def test_a_file_past_the_time_budget_is_skipped_with_a_reason_and_the_scan_goes_on(tmp_path):
+    write(tmp_path, "slow.py", """\
+        import requests
+        h = {"Authorization": "AppKey " + K}
+        requests.get("https://acme.eu-1.celonis.cloud/log/api/external/audit", headers=h)
+    """)
+    write(tmp_path, "other.txt", f"key: {FAKE_APP_KEY}\n")
+    proc = run_cli("scan", "--format", "json", ".", cwd=tmp_path, env={"CELONIS_MIGRATOR_FILE_BUDGET": "0"})
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    assert [(s["path"], s["reason"]) for s in data["stats"]["skipped"]] == [("slow.py", "timeout")]
+    assert [f["path"] for f in data["findings"]] == ["other.txt"]

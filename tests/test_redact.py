@@ -60,3 +60,15 @@ def test_fingerprint_ignores_whitespace_and_depends_on_rule_path_content():
     assert a == redact.fingerprint("r", "a.py", 'x = {"Authorization":  "AppKey " +\n k}')
     assert a != redact.fingerprint("r2", "a.py", 'x = {"Authorization": "AppKey " + k}')
     assert a != redact.fingerprint("r", "b.py", 'x = {"Authorization": "AppKey " + k}')
+
+
+@pytest.mark.parametrize("template", [
+    "https://acme.eu-1.celonis.cloud/integration/api/pools/{k}/jobs",
+    "d/{k}.py",
+    "x+{k}+y",
+    "a={k}=",
+    "prefixABC{k}",
+], ids=["url-path", "file-name", "plus", "equals", "glued"])
+def test_scrub_masks_a_key_inside_longer_base64_runs(template):
+    out = redact.scrub(template.format(k=FAKE_USER_KEY))
+    assert FAKE_USER_KEY not in out and FAKE_USER_KEY[10:60] not in out

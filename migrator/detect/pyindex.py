@@ -11,6 +11,7 @@ turns everything it cannot know into a `Hole` that says where the value comes fr
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
@@ -304,8 +305,16 @@ class Env:
 class Evaluator:
     """Evaluate expressions to lists of alternative symbolic strings."""
 
-    def __init__(self, index: ModuleIndex) -> None:
+    def __init__(self, index: ModuleIndex, deadline: Optional[float] = None) -> None:
         self.index = index
+        #: time.monotonic() value after which analysis gives up (ScanTimeout), None for no limit.
+        self.deadline = deadline
+
+    def check_deadline(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            from migrator.errors import ScanTimeout
+
+            raise ScanTimeout("analysis exceeded the per-file time budget; the file was not fully scanned")
 
     # -- public
     def strings(self, node: cst.BaseExpression, env: Optional[Env] = None) -> list[Sym]:
@@ -335,6 +344,7 @@ class Evaluator:
 
     # -- internals
     def _eval(self, node: cst.BaseExpression, env: Env) -> list[Sym]:
+        self.check_deadline()
         if env.depth > MAX_DEPTH:
             return [(Hole("?", KeySource("unknown")),)]
         lit = literal_str(node)

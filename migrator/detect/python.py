@@ -17,7 +17,9 @@ How it decides, in order:
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -80,18 +82,24 @@ def scan(source: SourceFile, extra_hosts: tuple[str, ...] = ()) -> list[Finding]
     return scan_python(source.path, source.text, extra_hosts=extra_hosts)
 
 
+#: Seconds one file may take before it is skipped with reason "timeout" (CI must never stall).
+TIME_BUDGET_S = float(os.environ.get("CELONIS_MIGRATOR_FILE_BUDGET", "30"))
+
+
 def scan_python(path: str, text: str, *, extra_hosts: Iterable[str] = (), line_offset: int = 0) -> list[Finding]:
-    """Scan Python source. Raises libcst.ParserSyntaxError on unparsable code (the caller skips the file)."""
+    """Scan Python source. Raises libcst.ParserSyntaxError on unparsable code (the caller skips the file)
+    and ScanTimeout when the analysis runs past the per-file budget."""
+    deadline = time.monotonic() + TIME_BUDGET_S
     module = cst.parse_module(text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     parents = wrapper.resolve(ParentNodeProvider)
-    return _Detector(path, wrapper.module, positions, parents, tuple(extra_hosts), line_offset).run()
+    return _Detector(path, wrapper.module, positions, parents, tuple(extra_hosts), line_offset, deadline).run()
 
 
 class _Detector:
     def __init__(self, path: str, module: cst.Module, positions, parents, extra_hosts: tuple[str, ...],  # type: ignore[no-untyped-def]
-                 line_offset: int) -> None:
+                 line_offset: int, deadline: Optional[float] = None) -> None:
         self.path = path
         self.module = module
         self.positions = positions
@@ -99,8 +107,9 @@ class _Detector:
         self.extra_hosts = extra_hosts
         self.line_offset = line_offset
         self.index: ModuleIndex = build_index(module)
-        self.ev = Evaluator(self.index)
+        self.ev = Evaluator(self.index, deadline)
         self.fingerprints: dict[str, int] = {}
+        self._refs_cache: dict[int, list[tuple[str, str]]] = {}
 
     # ------------------------------------------------------------------ evidence
     def _module_evidence(self) -> bool:
@@ -240,14 +249,25 @@ class _Detector:
     def _calls_to(self, fn: FunctionInfo) -> list[tuple[cst.Call, Optional[FunctionInfo]]]:
         """Calls of a local function or method; a constructor is called by its class name."""
         name = fn.node.name.value
+        if name == "__init__" and fn.class_name:
+            return [(c, o) for c, o, _d in self._calls_by_last_name().get(fn.class_name, [])]
         out = []
-        for call, owner in self.index.calls:
-            d = dotted(call.func)
-            if d == name or (fn.class_name and d == f"self.{name}") or d.endswith(f".{name}") and fn.class_name:
-                out.append((call, owner))
-            elif name == "__init__" and fn.class_name and d.rsplit(".", 1)[-1] == fn.class_name:
+        for call, owner, d in self._calls_by_last_name().get(name, []):
+            if d == name or (fn.class_name and (d == f"self.{name}" or d.endswith(f".{name}"))):
                 out.append((call, owner))
         return out
+
+    _call_names: Optional[dict[str, list[tuple[cst.Call, Optional[FunctionInfo], str]]]] = None
+
+    def _calls_by_last_name(self) -> dict[str, list[tuple[cst.Call, Optional[FunctionInfo], str]]]:
+        """Every call indexed by the last part of its dotted name, built once per file."""
+        if self._call_names is None:
+            self._call_names = {}
+            for call, owner in self.index.calls:
+                d = dotted(call.func)
+                if d:
+                    self._call_names.setdefault(d.rsplit(".", 1)[-1], []).append((call, owner, d))
+        return self._call_names
 
     # ------------------------------------------------------------------ header findings
     def _header_finding(self, sink: _Sink) -> Optional[Finding]:
@@ -320,6 +340,7 @@ class _Detector:
         changed = True
         rounds = 0
         while changed and rounds < 10:
+            self.ev.check_deadline()
             changed = False
             rounds += 1
             for target, expr, owner in flows:
@@ -412,7 +433,10 @@ class _Detector:
                       carriers: set[tuple[str, str]]) -> bool:
         if not carriers:
             return False
-        for kind, value in _references(expr):
+        refs = self._refs_cache.get(id(expr))
+        if refs is None:
+            refs = self._refs_cache[id(expr)] = _references(expr)
+        for kind, value in refs:
             if kind == "name" and (self._scope_of(value, owner), value) in carriers:
                 return True
             if kind == "self" and owner is not None and (f"class:{owner.class_name}", value) in carriers:
