@@ -153,7 +153,7 @@ def scan_source(source: SourceFile, *, extra_hosts: Iterable[str] = ()) -> Union
         from migrator.redact import scrub
 
         if isinstance(exc, MigratorError):
-            return Skip(source.path, "malformed", scrub(str(exc)).splitlines()[0])
+            return Skip(source.path, getattr(exc, "reason", "malformed"), scrub(str(exc)).splitlines()[0])
         kind = type(exc).__name__
         if kind == "ParserSyntaxError":
             line = getattr(exc, "editor_line", "?")
