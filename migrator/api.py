@@ -11,13 +11,16 @@ import os
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Optional, Sequence, Union
 
 from migrator import scopes
-from migrator.types import BaselineEntry, Finding, ScanResult, Skip, UnusedIgnore
+from migrator.types import BaselineEntry, Finding, FixOutcome, ScanResult, Skip, UnusedIgnore
 
 if TYPE_CHECKING:
+    from migrator import codemods
+    from migrator.cache import Cache
     from migrator.discover import Candidate
+    from migrator.types import SourceFile
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class ScanOptions:
     inline_ignores: bool = True
     #: Baseline file: its findings are marked "known" and do not fail a run.
     baseline: Optional[str] = None
+    #: Directory of the content-hash cache of detector results (migrator.cache), or None.
+    cache_dir: Optional[str] = None
 
 
 class _FileOutcome(NamedTuple):
@@ -108,12 +113,18 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), *,
     )
 
 
+#: Files per task sent to a worker: large enough that pickling and queueing cost little per file,
+#: small enough that the workers share the load evenly and little is held in flight.
+_CHUNK = 64
+
+
 def _outcomes(candidates: Iterable[Union["Candidate", Skip]], options: ScanOptions
               ) -> Iterator[Union[_FileOutcome, Skip]]:
     """Scan each candidate, in this process or in `options.jobs` workers, in discovery order.
 
-    Discovery streams; at most 4 files per worker are in flight, so memory stays flat on a
-    monorepo, and results come back in submission order, so output is deterministic.
+    Discovery streams; workers get chunks of _CHUNK files and at most 3 chunks per worker are in
+    flight, so memory stays flat on a monorepo, and results come back in submission order, so
+    output is deterministic.
     """
     if options.jobs <= 1:
         for item in candidates:
@@ -122,18 +133,52 @@ def _outcomes(candidates: Iterable[Union["Candidate", Skip]], options: ScanOptio
     from concurrent.futures import Future, ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=options.jobs)
-    pending: deque[Union[Future[_FileOutcome], Skip]] = deque()
+    pending: deque[Union[Future[list[Union[_FileOutcome, Skip]]], list[Skip]]] = deque()
+    chunk: list[Union["Candidate", Skip]] = []
+
+    def submit() -> None:
+        skips = [c for c in chunk if isinstance(c, Skip)]
+        if len(skips) == len(chunk):
+            pending.append(skips)
+        else:
+            pending.append(pool.submit(_scan_chunk, list(chunk), options))
+        chunk.clear()
+
     try:
         for item in candidates:
-            pending.append(item if isinstance(item, Skip) else pool.submit(_scan_candidate, item, options))
-            while len(pending) >= 4 * options.jobs:
+            chunk.append(item)
+            if len(chunk) >= _CHUNK:
+                submit()
+            while len(pending) >= 3 * options.jobs:
                 first = pending.popleft()
-                yield first if isinstance(first, Skip) else first.result()
+                yield from first if isinstance(first, list) else first.result()
+        if chunk:
+            submit()
         while pending:
             first = pending.popleft()
-            yield first if isinstance(first, Skip) else first.result()
+            yield from first if isinstance(first, list) else first.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _scan_chunk(items: list[Union["Candidate", Skip]], options: ScanOptions) -> list[Union[_FileOutcome, Skip]]:
+    """A worker's task: scan each candidate of a chunk (Skips pass through, keeping the order)."""
+    return [item if isinstance(item, Skip) else _scan_candidate(item, options) for item in items]
+
+
+_CACHES: dict[tuple[str, tuple[str, ...]], "Cache"] = {}
+
+
+def _cache_for(options: ScanOptions) -> Optional["Cache"]:
+    """One Cache per process and setting (workers build their own)."""
+    if options.cache_dir is None:
+        return None
+    from migrator.cache import Cache
+
+    key = (options.cache_dir, options.extra_hosts)
+    if key not in _CACHES:
+        _CACHES[key] = Cache(options.cache_dir, options.extra_hosts)
+    return _CACHES[key]
 
 
 def _scan_candidate(candidate: "Candidate", options: ScanOptions) -> _FileOutcome:
@@ -145,7 +190,7 @@ def _scan_candidate(candidate: "Candidate", options: ScanOptions) -> _FileOutcom
     source = read_source(candidate, max_bytes=options.max_bytes)
     if isinstance(source, Skip):
         return _FileOutcome(candidate.path, source)
-    result, passed = detect_file(source, extra_hosts=options.extra_hosts)
+    result, passed = detect_file(source, extra_hosts=options.extra_hosts, cache=_cache_for(options))
     if isinstance(result, Skip):
         return _FileOutcome(candidate.path, result)
     found = [f for f in result if f.rule_id not in options.disabled_rules]
@@ -188,148 +233,249 @@ def build_result(findings: Iterable[Finding], skips: Iterable[Skip], scanned: in
     )
 
 
-def fix(paths: Sequence[str], *, write: bool, options: ScanOptions = ScanOptions()) -> list[FixOutcome]:
+def fix(paths: Sequence[str], *, write: bool, options: ScanOptions = ScanOptions(),
+        oauth_env: tuple[str, str] = ("CELONIS_CLIENT_ID", "CELONIS_CLIENT_SECRET")) -> list[FixOutcome]:
     """Rewrite Python files and notebooks under `paths` to OAuth; write them only when `write` is True.
 
     One FixOutcome per file with something to report (sorted by path), plus one per generated
-    `celonis_oauth.py` helper. A changed outcome's `diff` is scrubbed; its `reason` holds notes for
-    the user (key sources now unused), one per line. Config files get a "skipped" outcome listing
-    the edits to make by hand. Never raises for bad input: problems are "skipped"/"failed" outcomes.
+    `celonis_oauth.py` helper (created, or refreshed when an older celonis-migrator or other env var
+    names made it). A changed outcome's `diff` is masked (`migrator.codemask`) and scrubbed; its
+    `reason` holds notes for the user, one per line; `manual` lists what is left for a human, real-shape
+    key literals still in the file included (delete them, revoke the key). Every other file with
+    findings (config files, shell scripts, docs, other languages) gets a "skipped" outcome listing each
+    finding of the scan with the edit to make by hand. A file that can never be written (a symlink, a
+    read-only file, a helper shadowed by a `celonis_oauth` package) is "skipped" with the reason, in a
+    preview too. `oauth_env` names the env vars of the OAuth client id and secret the helper reads.
+    Never raises for bad input: problems are "skipped"/"failed" outcomes.
     """
-    import os
-
-    from migrator import codemods, writeback
+    from migrator import writeback
     from migrator.codemods import helper
-    from migrator.codemods.config_advice import CONFIG_KINDS, config_outcome
-    from migrator.detect import scan_source
-    from migrator.detect.python import scan_python
+    from migrator.codemods.config_advice import REWRITTEN_KINDS, config_outcome
     from migrator.discover import iter_candidates, read_source
-    from migrator.types import FixOutcome, ScopePlan, SourceFile
+    from migrator.types import ScopePlan
 
     roots = writeback.Roots(paths, options.cwd)
+    env = (oauth_env[0], oauth_env[1])
     outcomes: list[FixOutcome] = []
     loaded: list[tuple[SourceFile, bytes]] = []
+    others: list[tuple[SourceFile, tuple[Finding, ...]]] = []
     for item in iter_candidates(paths, cwd=options.cwd, follow_symlinks=options.follow_symlinks,
                                 use_git=options.use_git, include=options.include, exclude=options.exclude):
-        source = item if isinstance(item, Skip) else read_source(item, max_bytes=options.max_bytes)
-        if isinstance(source, Skip):
-            if source.path.lower().endswith((".py", ".ipynb")):
-                outcomes.append(FixOutcome(source.path, "skipped", reason=f"{source.reason}: {source.detail}"))
+        if isinstance(item, Skip):
+            skipped = _fix_skip(item, roots, options.cwd)
+            if skipped is not None:
+                outcomes.append(skipped)
             continue
-        if source.kind in ("python", "notebook") or source.kind in CONFIG_KINDS:
-            with open(source.abspath, "rb") as fh:
-                loaded.append((source, fh.read()))
+        if item.kind not in REWRITTEN_KINDS:
+            # Not rewritten, but every finding the scan reports here is work left: list it with its edit.
+            scanned = _scan_candidate(item, options)
+            if scanned.skip is None and scanned.findings:
+                text = read_source(item, max_bytes=options.max_bytes)
+                if not isinstance(text, Skip):
+                    others.append((text, scanned.findings))
+            continue
+        source = read_source(item, max_bytes=options.max_bytes)
+        if isinstance(source, Skip):
+            outcomes.append(FixOutcome(source.path, "skipped", reason=f"{source.reason}: {source.detail}"))
+            continue
+        with open(source.abspath, "rb") as fh:
+            loaded.append((source, fh.read()))
 
     texts = [(s.path, s.text) for s, _b in loaded if s.kind == "python"]
-    rewrites: list[tuple[SourceFile, bytes, "codemods.Rewrite", str]] = []
+    rewrites: list[tuple[SourceFile, bytes, codemods.Rewrite]] = []
     plans: list[ScopePlan] = []
+    #: Directory -> [a file there newly imports the helper (else its code already did), directory as shown].
+    users: dict[str, list[Any]] = {}
     for source, original in loaded:
-        if source.kind in CONFIG_KINDS:
+        if _is_generated_helper(source):
             continue
-        nbcode = None
-        try:
-            if source.kind == "notebook":
-                nbcode = writeback.notebook_code(source.text)
-                found: object = scan_python(source.path, nbcode.code, extra_hosts=options.extra_hosts)
-            else:
-                found = scan_source(source, extra_hosts=options.extra_hosts)
-        except Exception as exc:  # noqa: BLE001 - malformed notebook JSON, unparsable cells
-            found = Skip(source.path, "parse-error", f"{type(exc).__name__}: cannot read the code cells")
-        if isinstance(found, Skip):
-            outcomes.append(FixOutcome(source.path, "skipped", reason=f"{found.reason}: {found.detail}"))
-            continue
-        findings = [f for f in found if f.rule_id not in options.disabled_rules]  # type: ignore[attr-defined]
-        if not findings:
-            continue
-        plan = scopes.build_plan(e for f in findings for e in f.endpoints)
-        plans.append(plan)
         directory = os.path.dirname(source.abspath)
-        stem = os.path.splitext(os.path.basename(source.path))[0]
-        rw = codemods.rewrite(source.path, nbcode.code if nbcode else source.text, findings, plan, write_todos=write,
-                              relative_import=os.path.exists(os.path.join(directory, "__init__.py")),
-                              exported_names=writeback.python_files_importing(
-                                  [t for t in texts if t[0] != source.path], stem))
-        new_text = rw.code
-        if nbcode is not None and rw.outcome.kind != "failed":
-            rw = _notebook_rewrite(source, nbcode, rw)
-            new_text = rw.code
-        rewrites.append((source, original, rw, new_text))
-
-    helpers: dict[str, str] = {}
-    for source, _o, rw, new_text in rewrites:
-        if rw.outcome.kind == "changed" and helper.MODULE in new_text and helper.MODULE not in source.text:
-            directory = os.path.dirname(source.abspath)
-            helpers.setdefault(directory, os.path.join(os.path.dirname(source.path), helper.FILENAME))
-    foreign = set()
-    for directory, shown in sorted(helpers.items()):
-        target = os.path.join(directory, helper.FILENAME)
-        status, _version = helper.helper_status(target)
-        if status == "foreign":
-            foreign.add(directory)
+        if _imports_helper(source.text):
+            users.setdefault(directory, [False, os.path.dirname(source.path)])
+        done = _fix_one(source, texts, roots, options, write)
+        if done is None:
             continue
-        if status == "current":
-            continue
-        old = "" if status == "missing" else open(target, encoding="utf-8").read()
-        outcome = FixOutcome(shown, "changed", diff=codemods.unified_diff(shown, old, helper.HELPER_SOURCE,
-                                                                          new_file=status == "missing"),
-                             reason=f"line 1: generated OAuth helper ({'created' if status == 'missing' else 'updated'})")
-        if write:
-            try:
-                writeback.atomic_write(target, helper.HELPER_SOURCE.encode("utf-8"), roots,
-                                       expected=None if status == "missing" else old.encode("utf-8"), helper=True)
-            except (OSError, writeback.WriteError) as exc:
-                foreign.add(directory)
-                outcome = FixOutcome(shown, "failed", reason=str(exc))
-        outcomes.append(outcome)
+        rw, plan = done
+        plans.append(plan)
+        if rw.outcome.kind == "changed" and _imports_helper(rw.code):
+            users.setdefault(directory, [True, os.path.dirname(source.path)])[0] = True
+        rewrites.append((source, original, rw))
 
-    for source, original, rw, new_text in rewrites:
+    unusable = _fix_helpers(users, helper.helper_source(*env), env, roots, write, outcomes)
+    for source, original, rw in rewrites:
         outcome = rw.outcome
-        if outcome.kind == "changed" and os.path.dirname(source.abspath) in foreign:
-            outcome = FixOutcome(source.path, "skipped", manual=outcome.manual,
-                                 reason=f"{helper.FILENAME} next to this file was not generated by celonis-migrator "
-                                        "(or could not be written): rename it, then run fix again")
+        directory = os.path.dirname(source.abspath)
+        if outcome.kind == "changed" and _imports_helper(rw.code) and directory in unusable:
+            outcome = FixOutcome(source.path, "skipped", manual=outcome.manual, reason=unusable[directory])
         elif write and outcome.kind == "changed":
             try:
                 if source.kind == "python":
-                    writeback.check_python(new_text, source.path)
-                writeback.atomic_write(source.abspath, writeback.encode_like(original, new_text), roots,
+                    writeback.check_python(rw.code, source.path)
+                writeback.atomic_write(source.abspath, writeback.encode_like(original, rw.code), roots,
                                        expected=original)
             except (OSError, writeback.WriteError) as exc:
                 outcome = FixOutcome(source.path, "failed", reason=str(exc), manual=outcome.manual)
         outcomes.append(outcome)
 
     union = scopes.merge_plans(plans).scope_string
-    for source, _o in loaded:
-        if source.kind in CONFIG_KINDS:
-            advice = config_outcome(source.path, source.kind, source.text, [], union)
-            if advice is not None:
-                outcomes.append(advice)
+    for source, found in others:
+        advice = config_outcome(source.path, source.kind, source.text, found, union, env)
+        if advice is not None:
+            outcomes.append(advice)
     return sorted(outcomes, key=lambda o: o.path)
 
 
-def _notebook_rewrite(source, nbcode, rw):  # type: ignore[no-untyped-def]
+def _fix_skip(item: Skip, roots: Any, cwd: Optional[str]) -> Optional[FixOutcome]:
+    """The outcome of a Python file or notebook that discovery skipped; None for other files, and for a
+    symlink whose target fix handles under its real path anyway."""
+    if not item.path.lower().endswith((".py", ".ipynb")):
+        return None
+    if item.reason in ("symlink", "symlink-loop"):
+        real = os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), item.path))
+        if os.path.isfile(real) and roots.allows(real):
+            return None
+        return FixOutcome(item.path, "skipped", reason="is a symlink: not rewritten (pass the real path)")
+    return FixOutcome(item.path, "skipped", reason=f"{item.reason}: {item.detail}")
+
+
+def _imports_helper(text: str) -> bool:
+    """Does this code (or notebook JSON) import the generated helper?"""
+    import re
+
+    from migrator.codemods import helper
+
+    return re.search(rf"(?:\bfrom\s+\.?{helper.MODULE}\s+import\b|\bimport\s+{helper.MODULE}\b)", text) is not None
+
+
+def _is_generated_helper(source: "SourceFile") -> bool:
+    from migrator.codemods import helper
+
+    return os.path.basename(source.path) == helper.FILENAME and source.text.startswith("# Generated by celonis-migrator")
+
+
+def _package_module(source: "SourceFile") -> bool:
+    """Is this a module of a package (its directory has `__init__.py`)? Then the helper is imported both ways.
+
+    `import pkg.mod` needs `from .celonis_oauth import ...` (pkg/ is not on sys.path), while
+    `python pkg/mod.py` needs `from celonis_oauth import ...` (no parent package), and a file
+    cannot tell how it is run: a package module gets the relative import with the absolute one as
+    its ImportError fallback. Scripts outside packages and notebooks get the absolute import.
+    """
+    return source.kind == "python" and os.path.isfile(os.path.join(os.path.dirname(source.abspath), "__init__.py"))
+
+
+def _fix_one(source: "SourceFile", texts: list[tuple[str, str]], roots: Any, options: ScanOptions,
+             write: bool) -> Optional[tuple["codemods.Rewrite", "scopes.ScopePlan"]]:
+    """The rewrite of one Python file or notebook and its scope plan, or None when it holds no finding."""
+    from migrator import codemods, writeback
+    from migrator.detect import detect_file
+    from migrator.types import ScopePlan
+
+    nbcode = None
+    try:
+        code = source
+        if source.kind == "notebook":
+            nbcode = writeback.notebook_code(source.text)
+            code = dataclasses.replace(source, kind="python", text=nbcode.code)
+        # As scan finds them: the Python detector, then real-shape key literals anywhere in the code.
+        found: object = detect_file(code, extra_hosts=options.extra_hosts)[0]
+    except Exception as exc:  # noqa: BLE001 - malformed notebook JSON, unparsable cells
+        found = Skip(source.path, "parse-error", f"{type(exc).__name__}: cannot read the code cells")
+    if isinstance(found, Skip):
+        return codemods.Rewrite(source.text, FixOutcome(source.path, "skipped", reason=f"{found.reason}: "
+                                                        f"{found.detail}")), ScopePlan()
+    findings = [f for f in found if f.rule_id not in options.disabled_rules]  # type: ignore[attr-defined]
+    if not findings:
+        return None
+    plan = scopes.build_plan(e for f in findings for e in f.endpoints)
+    refused = writeback.refusal(source.abspath, roots)
+    if refused:
+        return codemods.Rewrite(source.text, FixOutcome(source.path, "skipped", reason=refused)), ScopePlan()
+    stem = os.path.splitext(os.path.basename(source.path))[0]
+    rw = codemods.rewrite(source.path, nbcode.code if nbcode else source.text, findings, plan, write_todos=write,
+                          relative_import=_package_module(source),
+                          exported_names=writeback.python_files_importing(
+                              [t for t in texts if t[0] != source.path], stem),
+                          extra_hosts=options.extra_hosts, disabled_rules=options.disabled_rules)
+    if nbcode is not None and rw.outcome.kind != "failed":
+        rw = _notebook_rewrite(source, nbcode, rw, write)
+    return rw, (plan if rw.outcome.kind == "changed" else ScopePlan())
+
+
+def _fix_helpers(users: dict[str, list[Any]], text: str, env: tuple[str, str], roots: Any, write: bool,
+                 outcomes: list[FixOutcome]) -> dict[str, str]:
+    """Create or refresh the helper in each directory whose code imports it; return {directory: reason}
+    for the directories where it cannot be used (the files there that need it are skipped)."""
+    from migrator import codemods, writeback
+    from migrator.codemods import helper
+
+    unusable: dict[str, str] = {}
+    for directory, (newly, shown_dir) in sorted(users.items()):
+        target = os.path.join(directory, helper.FILENAME)
+        shown = os.path.join(shown_dir, helper.FILENAME).replace(os.sep, "/")
+        status, _version = helper.helper_status(target, env)
+        if status == "foreign":
+            if newly:
+                unusable[directory] = helper.foreign_reason(target) or f"{helper.FILENAME} cannot be used"
+            continue
+        refused = writeback.refusal(target, roots, helper=True)
+        if status == "current" or (status == "missing" and refused and not newly):
+            continue  # up to date, or already-migrated code outside the given paths lacks it: not ours to create
+        old = ""
+        if status != "missing":
+            with open(target, encoding="utf-8") as fh:
+                old = fh.read()
+        action = "created" if status == "missing" else "updated (an older version, or other env var names)"
+        outcome = FixOutcome(shown, "changed", diff=codemods.unified_diff(shown, old, text, new_file=not old),
+                             reason=f"line 1: generated OAuth helper {action}")
+        if refused:
+            # An outdated helper that cannot be refreshed is reported too: older versions follow redirects.
+            unusable[directory] = f"{helper.FILENAME} next to this file cannot be written: {refused}"
+            outcome = FixOutcome(shown, "skipped", reason=f"generated OAuth helper not {action.split(' ')[0]}: "
+                                                          f"{refused}")
+        elif write:
+            try:
+                writeback.atomic_write(target, text.encode("utf-8"), roots,
+                                       expected=None if status == "missing" else old.encode("utf-8"), helper=True)
+            except (OSError, writeback.WriteError) as exc:
+                unusable[directory] = f"{helper.FILENAME} next to this file could not be written"
+                outcome = FixOutcome(shown, "failed", reason=str(exc))
+        outcomes.append(outcome)
+    return unusable
+
+
+def _notebook_rewrite(source, nbcode, rw, write=False):  # type: ignore[no-untyped-def]
     """Map a rewrite of a notebook's joined code back onto its JSON (cells, and cell-relative lines)."""
     from dataclasses import replace
 
     from migrator import codemods, writeback
     from migrator.types import FixOutcome
 
-    def where(line: int, text: str) -> tuple[int, str]:
-        cell, cell_line = writeback.cell_location(nbcode, line)
-        return cell_line, f"cell {cell}: {text}"
+    cells = writeback.cell_line_map(rw.code if write and rw.outcome.kind == "changed" else nbcode.code)
 
-    manual = tuple(where(line, text) for line, text in rw.outcome.manual)
-    notes = "\n".join(
-        "line {}: {}".format(*where(int(n.split(":", 1)[0][5:]), n.split(": ", 1)[1]))
-        for n in rw.outcome.reason.splitlines() if n.startswith("line ")
-    )
+    def where(line: int) -> tuple[int, int]:
+        return cells[line] if 0 < line < len(cells) else ((nbcode.cells[-1] if nbcode.cells else -1), 0)
+
+    def place(line: int) -> str:
+        cell, cell_line = where(line)
+        return f"cell {cell}, line {cell_line}" if cell_line else f"cell {cell}"
+
+    manual = tuple((where(line)[1], f"cell {where(line)[0]}: {text}") if line else (0, text)
+                   for line, text in rw.outcome.manual)
+    notes = []
+    for note in rw.outcome.reason.splitlines():
+        head, sep, text = note.partition(": ")
+        if sep and head.startswith("line ") and head[5:].isdigit():
+            notes.append(f"{place(int(head[5:]))}: {text}")
+        else:
+            notes.append(note)
     if rw.outcome.kind != "changed":
-        return codemods.Rewrite(source.text, replace(rw.outcome, manual=manual, reason=notes))
+        return codemods.Rewrite(source.text, replace(rw.outcome, manual=manual, reason="\n".join(notes)))
     try:
         writeback.check_python(rw.code, source.path)
         new_text = writeback.notebook_with_code(source.text, nbcode, rw.code)
     except writeback.WriteError as exc:
         return codemods.Rewrite(source.text, FixOutcome(source.path, "skipped", manual=manual, reason=str(exc)))
     outcome = replace(rw.outcome, diff=codemods.unified_diff(source.path, source.text, new_text), manual=manual,
-                      reason=notes)
+                      reason="\n".join(notes))
     return codemods.Rewrite(new_text, outcome)

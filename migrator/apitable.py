@@ -13,8 +13,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
 from migrator.errors import RuleFileError
 from migrator.resources import rules_dir
 
@@ -211,8 +209,10 @@ class _Checker:
 
 
 def _read_yaml(path: Path) -> Any:
+    import yaml  # here, not at the top: a scan whose files all pass no prefilter never reads the tables
+
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RuleFileError(path.name, "file", f"cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
@@ -221,6 +221,13 @@ def _read_yaml(path: Path) -> Any:
         raise RuleFileError(
             path.name, where, f"invalid YAML: {getattr(exc, 'problem', None) or exc}"
         ) from None
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load`, with libyaml's C loader when PyYAML has it (about 10x faster on apis.yaml)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders only
 
 
 def _compile_segment(segment: str, check: _Checker, where: str) -> tuple[str, int]:

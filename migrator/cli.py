@@ -320,72 +320,114 @@ def baseline_update(paths: tuple[str, ...], baseline_file: Optional[str], **kw: 
     click.echo(f"Updated {target}: {len(entries)} finding(s); added {added}, removed {removed}.", err=True)
 
 
+def _fix_settings(f: _F) -> _F:
+    """`_scan_settings` for `fix`: the same options, config file and validation (`_settings`), without
+    --severity and --jobs, which mean nothing to fix."""
+    probe = _scan_settings(lambda **kw: None)
+    params = [p for p in getattr(probe, "__click_params__", []) if p.name not in ("severity", "jobs")]
+    f.__click_params__ = [*getattr(f, "__click_params__", []), *params]  # type: ignore[attr-defined]
+    return f
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--write", is_flag=True, help="Apply the changes (default: print a unified diff and change nothing).")
-@click.option("--include", multiple=True, metavar="GLOB", help="Only fix files matching GLOB (repeatable).")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Do not fix files matching GLOB (repeatable).")
-@click.option("--extra-host", multiple=True, metavar="HOST",
-              help="Treat HOST as a Celonis team host (private or dedicated realm; repeatable).")
-@click.option("--no-git", is_flag=True, help="Walk directories instead of asking git (ignores .gitignore).")
-@click.option("--max-file-size", type=int, default=5_000_000, show_default=True,
-              help="Skip files larger than this many bytes.")
-def fix(paths: tuple[str, ...], write: bool, include: tuple[str, ...], exclude: tuple[str, ...],
-        extra_host: tuple[str, ...], no_git: bool, max_file_size: int) -> None:
+@click.option("-q", "--quiet", is_flag=True,
+              help="On stderr, only one line per file that needs attention (failed, skipped, sites left for a "
+                   "human, key literals to revoke); no summary.")
+@_fix_settings
+def fix(paths: tuple[str, ...], write: bool, quiet: bool, **kw: Any) -> None:
     """Rewrite Python code and notebooks under PATHS to OAuth client credentials.
 
     Prints a unified diff and changes nothing, unless --write is given. Migrated code reads
-    CELONIS_CLIENT_ID and CELONIS_CLIENT_SECRET and gets tokens through a generated,
-    stdlib-only celonis_oauth.py next to it. Sites that cannot be rewritten safely are left
-    unchanged, listed on stderr and, with --write only, marked `# TODO(celonis-oauth): ...`.
+    CELONIS_CLIENT_ID and CELONIS_CLIENT_SECRET (or the names in `oauth-env` of the
+    configuration) and gets tokens through a generated, stdlib-only celonis_oauth.py next to
+    it. Sites that cannot be rewritten safely are left unchanged, listed on stderr and, with
+    --write only, marked `# TODO(celonis-oauth): ...`. Config files, scripts and docs with
+    findings are listed with the edits to make by hand. Settings come from
+    [tool.celonis-migrator] in pyproject.toml or .celonis-migrator.toml, as for `scan`.
 
-    Exit codes without --write: 0 nothing to change, 1 changes would be made, 2 error.
-    With --write: 0 all applied and nothing left, 1 applied but sites remain for a human
-    (or config files to edit), 2 error (a file was not written).
+    Exit codes: 0 every finding in PATHS was migrated (with --write) or nothing is left to do;
+    1 changes would be made (without --write), or work is left for a human: sites not
+    rewritten, skipped files (a celonis_oauth.py or celonis_oauth/ package that is not ours, a
+    symlink, a read-only file, a notebook whose layout cannot be kept, a syntax error), config
+    files or other files with findings, key literals to delete and revoke; 2 a file could not
+    be written, or invalid options or configuration.
 
     \b
     Example:
         celonis-migrator fix scripts/
         celonis-migrator fix --write scripts/ notebooks/report.ipynb
     """
-    from migrator.api import ScanOptions
     from migrator.api import fix as run_fix
 
-    options = ScanOptions(max_bytes=max_file_size, use_git=not no_git, include=include, exclude=exclude,
-                          extra_hosts=tuple(h.lower() for h in extra_host))
-    outcomes = run_fix(list(paths), write=write, options=options)
+    kw.setdefault("severity", ())
+    kw.setdefault("jobs", None)
+    options, config = _settings(kw)
+    env = (config.oauth_client_id_env, config.oauth_client_secret_env)
+    outcomes = run_fix(list(paths), write=write, options=options, oauth_env=env)
     if not write:
         click.echo(scrub("".join(o.diff for o in outcomes if o.kind == "changed")), nl=False)
-    click.echo(scrub(_fix_summary(outcomes, write)), err=True, nl=False)
+    click.echo(scrub(_fix_summary(outcomes, write, env, quiet=quiet)), err=True, nl=False)
+    sys.exit(_fix_exit_code(outcomes, write))
+
+
+def _fix_exit_code(outcomes: list, write: bool) -> int:  # type: ignore[type-arg]
+    """2: a file could not be written (or fix failed on it); 1: work left for a human, or changes to apply
+    (without --write); 0: nothing left."""
     if any(o.kind == "failed" for o in outcomes):
-        sys.exit(2)
-    if write:
-        sys.exit(1 if any(o.manual for o in outcomes) else 0)
-    sys.exit(1 if any(o.kind == "changed" for o in outcomes) else 0)
+        return 2
+    if any(o.kind == "skipped" or o.manual for o in outcomes):
+        return 1
+    return 1 if not write and any(o.kind == "changed" for o in outcomes) else 0
 
 
-def _fix_summary(outcomes: list, write: bool) -> str:  # type: ignore[type-arg]
+def _fix_summary(outcomes: list, write: bool, env: tuple[str, str] = ("CELONIS_CLIENT_ID", "CELONIS_CLIENT_SECRET"),
+                 *, quiet: bool = False) -> str:  # type: ignore[type-arg]
+    from migrator.codemods import LEAKED_LITERAL
+    from migrator.outputs.text_format import safe
+
     changed = [o for o in outcomes if o.kind == "changed"]
     sites = sum(len(o.manual) for o in outcomes)
     blockers = sorted({b for o in outcomes for b in o.blockers})
+    leaks = sum(1 for o in outcomes for _line, reason in o.manual if reason == LEAKED_LITERAL or "revoke it" in reason)
     verb = "changed" if write else "would change"
-    lines = [f"celonis-migrator fix: {len(changed)} file(s) {verb}, {sum(o.fixed for o in outcomes)} finding(s) fixed, "
-             f"{sites} site(s) left for a human, {len(blockers)} endpoint(s) to verify"]
+    lines = [] if quiet else [
+        f"celonis-migrator fix: {len(changed)} file(s) {verb}, {sum(o.fixed for o in outcomes)} finding(s) fixed, "
+        f"{sites} site(s) left for a human, {len(blockers)} endpoint(s) to verify"]
     for o in outcomes:
+        if quiet and not (o.kind in ("skipped", "failed") or o.manual):
+            continue
         state = {"changed": verb, "unchanged": "unchanged", "skipped": "skipped", "failed": "FAILED"}[o.kind]
         head = f"  {o.path}: {state}" + (f", {o.fixed} finding(s) fixed" if o.fixed else "")
         lines.append(head + (f" ({o.reason})" if o.kind in ("skipped", "failed") and o.reason else ""))
+        notebook = o.path.lower().endswith(".ipynb")
         for line, reason in o.manual:
-            lines.append(f"    {'line ' + str(line) if line else 'all'}: left for a human: {reason}")
-        if o.kind not in ("skipped", "failed"):
+            where, text = _fix_where(line, reason, notebook)
+            lines.append(f"    {where}left for a human: {text}")
+        if o.kind not in ("skipped", "failed") and not quiet:
             lines.extend(f"    {note}" for note in o.reason.splitlines())
+    if quiet:
+        return "".join(safe(line) + "\n" for line in lines)
     if blockers:
         lines.append("  endpoints with no documented OAuth scope (migrated; verify with Celonis):")
         lines.extend(f"    {b}" for b in blockers)
+    if leaks:
+        lines.append(f"{leaks} static key(s) are still in the files above: delete them and revoke each key in Celonis "
+                     "now (a committed key stays usable from the git history until it is revoked).")
     if any(o.fixed for o in changed):
-        lines.append("Migrated code reads CELONIS_CLIENT_ID and CELONIS_CLIENT_SECRET (an OAuth client with the scopes "
-                     "above); set CELONIS_OAUTH_AUTH_METHOD=post for a client_secret_post client.")
-    return "\n".join(lines) + "\n"
+        lines.append(f"Migrated code reads {env[0]} and {env[1]} (an OAuth client holding the scopes in the "
+                     "diff); set CELONIS_OAUTH_AUTH_METHOD=post for a client_secret_post client.")
+    return "".join(safe(line) + "\n" for line in lines)
+
+
+def _fix_where(line: int, reason: str, notebook: bool) -> tuple[str, str]:
+    """("cell 2, line 3: " | "line 7: " | "", reason) for a site left for a human."""
+    if notebook and reason.startswith("cell "):
+        cell, sep, rest = reason[5:].partition(": ")
+        if sep and cell.isdigit():
+            return (f"cell {cell}, line {line}: " if line else f"cell {cell}: "), rest
+    return (f"line {line}: " if line else ""), reason
 
 
 @cli.group(invoke_without_command=True)
@@ -446,6 +488,36 @@ def _report_inputs(paths: tuple[str, ...], from_json: tuple[str, ...], kw: dict[
     return inputs, config
 
 
+def _client_of_team(clients: Any, team_url: str) -> Optional[str]:
+    """The only report client whose token URL is on TEAM_URL's host (a client belongs to one team)."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(team_url if "://" in team_url else "https://" + team_url).hostname or "").lower()
+    except ValueError:
+        return None
+    matches = [c.name for c in clients if any(t.host == host for t in c.token_urls)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _team_scopes(model: Any, team_url: str) -> list[str]:
+    """The planned scopes to check against TEAM_URL: those of every client except the clients whose
+    token URL is on another team's host (a client belongs to one team)."""
+    from urllib.parse import urlsplit
+
+    from migrator.scopes import merge_plans
+
+    try:
+        host = (urlsplit(team_url if "://" in team_url else "https://" + team_url).hostname or "").lower()
+    except ValueError:
+        host = ""
+    mine = [c for c in model.clients
+            if not any(t.host and "{" not in t.host and t.host != host for t in c.token_urls)]
+    if not host or not mine or len(mine) == len(model.clients):
+        return [s.scope for s in model.plan.scopes]
+    return [s.scope for s in merge_plans(c.plan for c in mine).scopes]
+
+
 def _client_credentials() -> tuple[str, str]:
     return os.environ.get("CELONIS_CLIENT_ID", ""), os.environ.get("CELONIS_CLIENT_SECRET", "")
 
@@ -463,7 +535,8 @@ def _client_credentials() -> tuple[str, str]:
 @click.option("--clients", "grouping", type=click.Choice(["per-repo", "per-app", "single"]), default="per-repo",
               show_default=True,
               help="One OAuth client per repository (scan root), per application (top-level directory under a "
-                   "repository), or a single client for everything.")
+                   "repository), or a single client for everything. A client belongs to one Celonis team: "
+                   "code that reaches several team hosts gets one client per team (NAME@team).")
 @click.option("--client-name", default="celonis-oauth-client", show_default=True, metavar="NAME",
               help="The client's name with --clients single.")
 @click.option("--auth-method", type=click.Choice(["client_secret_basic", "client_secret_post"]),
@@ -475,7 +548,8 @@ def _client_credentials() -> tuple[str, str]:
               help="Ask TEAM_URL's token endpoint which planned scopes the client in CELONIS_CLIENT_ID / "
                    "CELONIS_CLIENT_SECRET holds (see verify-client), and mark them done.")
 @click.option("--live-client", metavar="NAME",
-              help="The report client those credentials belong to.  [default: the only client]")
+              help="The report client those credentials belong to.  [default: the only client, or the only "
+                   "client of TEAM_URL's team host]")
 @click.option("--no-diffs", is_flag=True, help="Leave out the changes `fix` would make (they are never written).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True)
 @_scan_settings
@@ -513,7 +587,7 @@ def report(paths: tuple[str, ...], from_json: tuple[str, ...], output: Optional[
         from migrator.verify_client import verify_client
 
         names = [c.name for c in model.clients]
-        name = live_client or (names[0] if len(names) == 1 else None)
+        name = live_client or (names[0] if len(names) == 1 else _client_of_team(model.clients, live_url))
         if name not in names:
             raise CliError(f"--live-client: name the report client the credentials belong to; clients: "
                            f"{', '.join(names) or 'none'}")
@@ -549,7 +623,8 @@ def report(paths: tuple[str, ...], from_json: tuple[str, ...], output: Optional[
 @click.option("--from", "from_json", multiple=True, type=click.Path(dir_okay=False), metavar="SCAN.json",
               help="Take the planned scopes from a saved `scan --format json` result (repeatable).")
 @click.option("--client", "client_name", metavar="NAME",
-              help="Check only the planned scopes of this report client (one per repository).")
+              help="Check only the planned scopes of this report client (one per repository; NAME@team "
+                   "when its code reaches several teams).  [default: every client of TEAM_URL's team]")
 @click.option("--auth-method", type=click.Choice(["auto", "client_secret_basic", "client_secret_post"]),
               default="auto", show_default=True,
               help="Client authentication; auto tries client_secret_basic, then client_secret_post.")
@@ -590,7 +665,7 @@ def verify_client_command(paths: tuple[str, ...], team_url: str, scopes: Optiona
                                f"{', '.join(c.name for c in model.clients) or 'none'}")
             wanted = [s.scope for s in client.scopes]
         else:
-            wanted = [s.scope for s in model.plan.scopes]
+            wanted = _team_scopes(model, team_url)
     client_id, secret = _client_credentials()
     result = verify_client(team_url, wanted, client_id=client_id, client_secret=secret, auth_method=auth_method,
                            timeout=timeout)
@@ -640,7 +715,10 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"Error: {_one_line(exc.format_message())}{_help_hint(exc)}", err=True)
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-    except click.Abort:
+    except click.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
         click.echo("Aborted.", err=True)
         sys.exit(2)
     except MigratorError as exc:

@@ -563,13 +563,25 @@ def _read_capped(candidate: Candidate, max_bytes: int) -> bytes | Skip:
             return Skip(candidate.path, "unreadable", "not a regular file")
         if st.st_size > max_bytes:
             return _too_large(candidate.path, st.st_size, max_bytes)
-        with open(candidate.abspath, "rb") as f:
-            data = f.read(max_bytes + 1)
+        # O_NONBLOCK: a file swapped for a FIFO after the stat cannot hang the scan on open.
+        with open(candidate.abspath, "rb", opener=_open_nonblocking) as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return Skip(candidate.path, "unreadable", "not a regular file")
+            # Ask for the size seen (a cap-sized request would allocate the whole cap for every file),
+            # then for the rest up to the cap in case the file grew after the stat.
+            want = min(st.st_size, max_bytes) + 1
+            data = f.read(want)
+            if len(data) == want:
+                data += f.read(max_bytes + 1 - want)
     except OSError as e:
         return _skip_for(candidate.path, e)
     if len(data) > max_bytes:  # it grew after the stat
         return _too_large(candidate.path, len(data), max_bytes)
     return data
+
+
+def _open_nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _decode(candidate: Candidate, data: bytes) -> SourceFile | Skip:

@@ -115,7 +115,11 @@ def make_finding(
 def _message(schemes: tuple[str, ...], kind: str, source: KeySource, literal_class: Optional[str],
              endpoints: tuple[Endpoint, ...]) -> str:
     scheme = " or ".join(f"'Authorization: {s}'" for s in schemes) or "a static scheme"
-    what = f"Static Celonis {_KIND_WORDS[kind]} sent as {scheme}"
+    if kind == "static_key":
+        # Either scheme may be sent (chosen by a setting or probed): "static key" would say it twice.
+        what = f"Static Celonis key{' (scheme chosen at run time)' if len(schemes) > 1 else ''} sent as {scheme}"
+    else:
+        what = f"Static Celonis {_KIND_WORDS[kind]} sent as {scheme}"
     if literal_class == "real-shape":
         src = "a real-looking key literal (leaked)"
     elif literal_class in ("placeholder", "doc-example"):

@@ -196,7 +196,14 @@ def load_granted(path: str) -> Granted:
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise GrantedFileError(path, where, f"invalid YAML: {problem}") from None
-    return parse_granted(data, path)
+    except RecursionError:
+        raise GrantedFileError(path, "", "invalid granted file: nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value YAML cannot build, e.g. 2001-02-30
+        raise GrantedFileError(path, "", f"invalid YAML value ({' '.join(str(exc).split())[:80]})") from None
+    try:
+        return parse_granted(data, path)
+    except RecursionError:
+        raise GrantedFileError(path, "", "invalid granted file: nested too deeply") from None
 
 
 def with_live_scopes(granted: Granted, name: str, scopes: tuple[str, ...], source: str) -> Granted:

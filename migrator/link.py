@@ -13,11 +13,19 @@ into the environment; `settings.yaml` holds `celonis.api_token` and Python reads
   two services of a monorepo rarely share their settings file.
 
 Identity is by name: two `.env` files that set `CELONIS_API_TOKEN` to different keys count as one.
+
+Identity is also by team: a key (and the OAuth client replacing it) belongs to one Celonis team, so
+findings whose calls reach different team hosts are never one credential, whatever their names. A
+finding with no visible host (a `.env` entry, a call to a URL read at run time) joins by name the
+findings of one team only: when the hosted findings it names reach several teams it stays apart.
+Ids only carry the team (`env:CELONIS_API_TOKEN@acme.eu-1.celonis.cloud`) when two credentials
+would otherwise share one.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from typing import Iterable
 
@@ -34,6 +42,7 @@ _BRACKET_KEY = re.compile(r"""\[\s*['"]([^'"]+)['"]\s*\]""")
 def link_findings(findings: Iterable[Finding]) -> list[Finding]:
     """The findings with `credential_id` and `linked` set; order is kept."""
     items = list(findings)
+    hosts = [hosts_of(f) for f in items]
     parent = list(range(len(items)))
 
     def root(i: int) -> int:
@@ -45,30 +54,72 @@ def link_findings(findings: Iterable[Finding]) -> list[Finding]:
     def union(a: int, b: int) -> None:
         parent[root(a)] = root(b)
 
-    owner: dict[str, int] = {}
+    # Edges between a finding without a host and one with hosts wait until every same-team edge
+    # is known: only then can they tell whether the name reaches one team or several.
+    deferred: list[tuple[int, int]] = []
+
+    def link(i: int, j: int) -> None:
+        if hosts[i] == hosts[j]:
+            union(i, j)
+        elif not hosts[i] or not hosts[j]:
+            deferred.append((i, j) if not hosts[i] else (j, i))
+        # else: two teams, never one credential
+
+    owners: dict[str, list[int]] = {}
     for i, finding in enumerate(items):
         for name in names_of(finding):
-            union(i, owner.setdefault(name, i))
+            owners.setdefault(name, []).append(i)
+    for members in owners.values():
+        first: dict[frozenset[str], int] = {}
+        for i in members:
+            j = first.setdefault(hosts[i], i)
+            if j != i:
+                union(i, j)
+        hostless = first.get(frozenset())
+        if hostless is not None:
+            for team, j in first.items():
+                if team:
+                    link(hostless, j)
     definitions = [(i, path) for i, f in enumerate(items) for path in config_definitions(f)]
     for i, finding in enumerate(items):
         matches = [j for ref in config_references(finding) for j, path in definitions
-                   if j != i and path[-len(ref):] == ref and (len(ref) >= 2 or path == ref)]
+                   if j != i and path[-len(ref):] == ref and (len(ref) >= 2 or path == ref)
+                   and (hosts[i] == hosts[j] or not hosts[i] or not hosts[j])]
         nearest = max((_shared_dirs(finding.path, items[j].path) for j in matches), default=0)
         for j in matches:
             if _shared_dirs(finding.path, items[j].path) == nearest:
-                union(i, j)
+                link(i, j)
+    # A host-less group joins the hosted groups it names when they are all one team.
+    teams_of: dict[int, set[frozenset[str]]] = {}
+    for i, j in deferred:
+        teams_of.setdefault(root(i), set()).add(hosts[j])
+    joins = [(i, j) for i, j in deferred if len(teams_of[root(i)]) == 1]
+    for i, j in joins:
+        union(j, i)
     groups: dict[int, list[int]] = {}
     for i in range(len(items)):
         groups.setdefault(root(i), []).append(i)
+    idents = {key: credential_id(items[i] for i in members) for key, members in groups.items()}
+    shared = {ident for ident, n in Counter(idents.values()).items() if n > 1}
+    for key, members in groups.items():
+        if idents[key] in shared:
+            reached = sorted({h for i in members for h in hosts[i]})
+            if reached:
+                idents[key] = f"{idents[key]}@{','.join(reached)}"
     out = list(items)
-    for members in groups.values():
-        ident = credential_id(items[i] for i in members)
+    for key, members in groups.items():
+        ident = idents[key]
         where = sorted({f"{items[i].path}:{items[i].line}" for i in members})
         for i in members:
             own = f"{items[i].path}:{items[i].line}"
             others = tuple(w for w in where if w != own)[:MAX_LINKED]
             out[i] = replace(items[i], credential_id=ident, linked=others)
     return out
+
+
+def hosts_of(f: Finding) -> frozenset[str]:
+    """The team hosts a finding's calls reach (lower-case); empty when no host is visible."""
+    return frozenset(e.host.strip().lower() for e in f.endpoints if e.host and e.host.strip())
 
 
 def names_of(f: Finding) -> set[str]:

@@ -15,6 +15,7 @@ Words used below:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import posixpath
@@ -29,8 +30,16 @@ from migrator.apitable import default_table
 from migrator.endpoints import NOTE_SEPARATOR, package_key
 from migrator.granted import Granted, GrantedClient, normalise_permission
 from migrator.redact import scrub
-from migrator.scopes import merge_plans
-from migrator.types import SEVERITIES, Blocker, PermissionRequirement, Resource, ScopePlan, ScopeRequirement
+from migrator.scopes import build_plan, merge_plans
+from migrator.types import (
+    SEVERITIES,
+    Blocker,
+    Endpoint,
+    PermissionRequirement,
+    Resource,
+    ScopePlan,
+    ScopeRequirement,
+)
 
 #: Static keys were discontinued "end of March 2026".
 RETIREMENT_DATE = date(2026, 3, 31)
@@ -380,6 +389,8 @@ class FileDetail:
     diff: tuple[DiffLine, ...]
     #: "fix" when a diff is shown, "manual" when every finding needs a human, "" when unknown.
     fix_note: str
+    #: Every client of the file as (name, anchor), `client` first; several when it reaches several teams.
+    clients: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -620,13 +631,100 @@ def _source_detail(f: Mapping[str, Any]) -> str:
 
 @dataclass
 class _Group:
+    """The findings of one client name before it is split per team host."""
+
     name: str
+    #: (finding, repository label, application or None), in input order.
+    members: list[tuple[Mapping[str, Any], str, Optional[str]]] = field(default_factory=list)
+
+
+@dataclass
+class _Client:
+    """One client to register: a group's findings that reach one team host ("" = not visible)."""
+
+    name: str
+    host: str
     repositories: set[str] = field(default_factory=set)
     applications: set[str] = field(default_factory=set)
-    files: list[str] = field(default_factory=list)
-    findings: list[Mapping[str, Any]] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)
+    findings: int = 0
     plans: list[ScopePlan] = field(default_factory=list)
-    hosts: set[str] = field(default_factory=set)
+
+
+#: The client name suffix for the findings of a split group whose team host is not visible.
+HOST_NOT_VISIBLE = "team-not-visible"
+
+
+def _host(e: Mapping[str, Any]) -> str:
+    host = e.get("host")
+    return host.strip().lower() if isinstance(host, str) else ""
+
+
+def finding_hosts(f: Mapping[str, Any]) -> tuple[str, ...]:
+    """The team hosts a finding's calls reach, sorted (lower-case); empty when none is visible."""
+    return tuple(sorted({h for e in f.get("endpoints") or () if (h := _host(e))}))
+
+
+def host_label(host: str) -> str:
+    """The short team name of a host for a client name: `acme.eu-1` for `acme.eu-1.celonis.cloud`."""
+    if not host:
+        return HOST_NOT_VISIBLE
+    return host.removesuffix(".celonis.cloud") or host
+
+
+def _assign_hosts(members: Sequence[tuple[Mapping[str, Any], str, Optional[str]]]) -> list[tuple[str, ...]]:
+    """The team host(s) of each finding of a group: an OAuth client belongs to one team.
+
+    A finding's hosts are those its calls reach. A finding with none takes the team of the hosted
+    findings of its credential (`credential_id`: the same key, so the same team) when they reach
+    one team; a finding with no call at all (a `.env` entry) also takes the group's team when the
+    group reaches only one. Anything else is "" (team host not visible in code), and so are the
+    host-less calls of a finding that reaches several teams.
+    """
+    hosted = [finding_hosts(f) for f, _, _ in members]
+    by_credential: dict[str, set[str]] = defaultdict(set)
+    for (f, _, _), hosts in zip(members, hosted, strict=True):
+        if hosts and isinstance(f.get("credential_id"), str):
+            by_credential[f["credential_id"]].update(hosts)
+    group_hosts = {h for hosts in hosted for h in hosts}
+    out = []
+    for (f, _, _), hosts in zip(members, hosted, strict=True):
+        if len(hosts) > 1 and any(not _host(e) for e in f.get("endpoints") or ()):
+            hosts = (*hosts, "")  # calls of a several-team finding whose own host is not visible
+        if not hosts:
+            team = by_credential.get(str(f.get("credential_id")), set()) if f.get("credential_id") else set()
+            if len(team) == 1:
+                hosts = tuple(team)
+            elif not team and not f.get("endpoints") and len(group_hosts) == 1:
+                hosts = tuple(group_hosts)
+            else:
+                hosts = ("",)
+        out.append(hosts)
+    return out
+
+
+def endpoint_from_dict(e: Mapping[str, Any]) -> Endpoint:
+    """Read back an `endpoint_dict` (the JSON contract) as an Endpoint."""
+    resource = e.get("resource")
+    status = str(e.get("status") or "unknown")
+    basis = str(e.get("basis") or "U")
+    if status not in ("blocker", "unknown") and basis not in ("D", "C", "I"):
+        basis = "I"  # a mapped call's evidence is documented, a client-level claim or inferred
+    return Endpoint(
+        method=str(e.get("method") or "*"),
+        url=e.get("url"),
+        path=str(e.get("path") or ""),
+        api=e.get("api"),
+        api_name=e.get("api_name"),
+        scopes=tuple(e.get("scopes") or ()),
+        permissions=tuple(e.get("permissions") or ()),
+        resource=resource_from_dict(resource) if resource else None,
+        status=status,
+        basis=basis,
+        host=e.get("host"),
+        note=e.get("note"),
+        line=int(e.get("line") or 0),
+    )
 
 
 def _client_name(grouping: str, repo: str, app: Optional[str], single_name: str) -> tuple[str, Optional[str]]:
@@ -650,6 +748,13 @@ _GROUPING_NOTES = {
         "One OAuth client for everything scanned: simplest to run, but it holds the union of all scopes."
     ),
 }
+
+
+_SPLIT_NOTE = (
+    " An OAuth client belongs to one Celonis team and gets its tokens from that team's host: code that "
+    "reaches several team hosts gets one client per team (NAME@team; NAME@" + HOST_NOT_VISIBLE + " for "
+    "calls whose team host is not visible in code)."
+)
 
 
 # ---- granted --------------------------------------------------------------------------------------
@@ -771,9 +876,9 @@ def build_report(
     named = [(name, _glob_regex(list(globs))) for name, globs in client_globs]
 
     groups: dict[str, _Group] = {}
-    file_client: dict[str, str] = {}
+    file_group: dict[str, str] = {}
     file_repo: dict[str, str] = {}
-    file_plans: dict[str, ScopePlan] = {}
+    given_plans: dict[str, Optional[ScopePlan]] = {}
     file_findings: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     diffs: dict[str, str] = {}
     repos: dict[str, RepoRoot] = {}
@@ -781,7 +886,6 @@ def build_report(
     infos: list[InputInfo] = []
     skipped: Counter[str] = Counter()
     errors: list[str] = []
-    all_plans: list[ScopePlan] = []
 
     for item in inputs:
         result = item.result
@@ -817,31 +921,82 @@ def build_report(
             configured = next((n for n, rx in named if rx is not None and rx.fullmatch(path)), None)
             if configured is not None:
                 name = configured
-            group = groups.setdefault(name, _Group(name))
-            group.repositories.add(root.label)
-            if app:
-                group.applications.add(app)
-            group.findings.append(finding)
-            for e in finding.get("endpoints", []):
-                if e.get("host"):
-                    group.hosts.add(str(e["host"]).lower())
-            repo_counts[root.root + "\0" + root.label].append(finding)
-            if path not in file_client:
-                file_client[path] = name
+            if path not in file_group:
+                file_group[path] = name
                 file_repo[path] = root.label
-                group.files.append(path)
-                plan = plans.get(path) or ScopePlan()
-                file_plans[path] = plan
-                group.plans.append(plan)
-                all_plans.append(plan)
+                given_plans[path] = plans.get(path)
+            # A file belongs to one group (the first input that names it decides).
+            group = groups.setdefault(file_group[path], _Group(file_group[path]))
+            group.members.append((finding, root.label, app))
+            repo_counts[root.root + "\0" + root.label].append(finding)
             file_findings[path].append(finding)
+
+    # A file's plan: the scan's own, else the plan of its findings' endpoints (an older JSON).
+    file_plans: dict[str, ScopePlan] = {}
+    for path, fs in file_findings.items():
+        given = given_plans[path]
+        file_plans[path] = (
+            given
+            if given is not None
+            else build_plan(endpoint_from_dict(e) for f in fs for e in f.get("endpoints") or ())
+        )
+    all_plans = [file_plans[path] for path in file_findings]
+
+    # Split each group per team host: an OAuth client belongs to one Celonis team.
+    finding_clients: dict[int, tuple[str, ...]] = {}
+    endpoint_client: dict[tuple[int, int], str] = {}
+    split: list[str] = []
+    members_of: dict[str, _Client] = {}
+    for gname, g in groups.items():
+        assigned = _assign_hosts(g.members)
+        teams = {h for hosts in assigned for h in hosts}
+        if len(teams) > 1:
+            split.append(gname)
+
+        def cname(host: str, gname: str = gname, many: bool = len(teams) > 1) -> str:
+            return f"{gname}@{host_label(host)}" if many else gname
+
+        for (f, repo, app), hosts in zip(g.members, assigned, strict=True):
+            names = tuple(cname(h) for h in hosts)
+            finding_clients[id(f)] = names
+            for host, n in zip(hosts, names, strict=True):
+                c = members_of.setdefault(n, _Client(n, host))
+                c.repositories.add(repo)
+                if app:
+                    c.applications.add(app)
+                c.files.add(str(f["path"]))
+                c.findings += 1
+            for k, e in enumerate(f.get("endpoints") or ()):
+                host = _host(e)
+                endpoint_client[(id(f), k)] = (
+                    cname(host) if host in hosts else names[0] if len(names) == 1 else cname("")
+                )
+
+    # Each (file, client) pair's plan: the file's own when the file is one client's, else its share.
+    sub_plans: dict[tuple[str, str], ScopePlan] = {}
+    file_clients: dict[str, tuple[str, ...]] = {}
+    for path, fs in file_findings.items():
+        shares = sorted({n for f in fs for n in finding_clients[id(f)]})
+        file_clients[path] = tuple(shares)
+        if len(shares) == 1:
+            sub_plans[(path, shares[0])] = file_plans[path]
+            continue
+        for n in shares:
+            sub_plans[(path, n)] = build_plan(
+                endpoint_from_dict(e)
+                for f in fs
+                for k, e in enumerate(f.get("endpoints") or ())
+                if endpoint_client[(id(f), k)] == n
+            )
+    for (_path, n), plan in sorted(sub_plans.items()):
+        members_of[n].plans.append(plan)
 
     # Clients, in name order, with their merged plan and the granted comparison.
     client_plans: list[ClientPlan] = []
-    client_anchor = {name: anchor("client", name) for name in groups}
-    for name in sorted(groups):
-        g = groups[name]
-        plan = merge_plans(g.plans)
+    client_anchor = {name: anchor("client", name) for name in members_of}
+    for name in sorted(members_of):
+        cm = members_of[name]
+        plan = merge_plans(cm.plans)
         gc = granted.client(name)
         scope_rows = []
         for s in plan.scopes:
@@ -861,27 +1016,26 @@ def build_report(
             (_permission_row(name, client_anchor[name], p, gc) for p in plan.permissions),
             key=lambda r: (r.resource_type != "team", r.resource_type, r.resource_id or "", r.permission),
         )
-        tokens = []
-        for host in sorted(g.hosts):
-            note = "the team or realm is computed at run time: fill in the placeholder" if "{" in host else ""
-            tokens.append(TokenUrl(host, f"https://{host}/oauth2/token", note))
-        if not tokens:
-            tokens.append(
-                TokenUrl(
-                    "", "https://<team>.<realm>.celonis.cloud/oauth2/token", "team host not visible in code"
-                )
+        if cm.host:
+            note = (
+                "the team or realm is computed at run time: fill in the placeholder" if "{" in cm.host else ""
+            )
+            token = TokenUrl(cm.host, f"https://{cm.host}/oauth2/token", note)
+        else:
+            token = TokenUrl(
+                "", "https://<team>.<realm>.celonis.cloud/oauth2/token", "team host not visible in code"
             )
         client_plans.append(
             ClientPlan(
                 name=name,
                 anchor=client_anchor[name],
-                repositories=tuple(sorted(g.repositories)),
-                applications=tuple(sorted(g.applications)),
-                files=tuple((p, anchor("file", p)) for p in sorted(g.files)),
-                findings=len(g.findings),
+                repositories=tuple(sorted(cm.repositories)),
+                applications=tuple(sorted(cm.applications)),
+                files=tuple((p, anchor("file", p)) for p in sorted(cm.files)),
+                findings=cm.findings,
                 scopes=tuple(scope_rows),
                 scope_string=plan.scope_string,
-                token_urls=tuple(tokens),
+                token_urls=(token,),
                 grant_type=GRANT_TYPE,
                 auth_method=auth_method,
                 permissions=tuple(perm_rows),
@@ -898,15 +1052,15 @@ def build_report(
         for f in sorted(
             file_findings[path], key=lambda f: (f.get("line", 0), f.get("column", 0), f.get("rule_id", ""))
         ):
-            rows.append(_finding_row(f, file_client[path], client_anchor[file_client[path]]))
+            primary = finding_clients[id(f)][0]
+            rows.append(_finding_row(f, primary, client_anchor[primary]))
 
-    blockers = _blocker_rows(file_plans, file_client, file_findings)
+    blockers = _blocker_rows(sub_plans, finding_clients, file_findings)
     files = tuple(
         _file_detail(
             path,
             file_repo[path],
-            file_client[path],
-            client_anchor[file_client[path]],
+            tuple((n, client_anchor[n]) for n in file_clients[path]),
             [r for r in rows if r.path == path],
             file_plans[path],
             diffs.get(path),
@@ -953,6 +1107,7 @@ def build_report(
                 else ""
             )
             + _GROUPING_NOTES[clients]
+            + (_SPLIT_NOTE if split else "")
         ),
         summary=summary,
         clients=tuple(client_plans),
@@ -1033,36 +1188,47 @@ def _split_reason(reason: str, api: Optional[str]) -> tuple[str, str]:
 
 
 def _blocker_rows(
-    plans: Mapping[str, ScopePlan],
-    client_of: Mapping[str, str],
+    plans: Mapping[tuple[str, str], ScopePlan],
+    finding_clients: Mapping[int, tuple[str, ...]],
     findings_of: Mapping[str, list[Mapping[str, Any]]],
 ) -> tuple[BlockerRow, ...]:
+    """Blocker rows from each (file, client) plan; Kafka connector configs are integrations."""
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def add(
-        kind: str, method: str, path: str, api: Optional[str], explanation: str, todo: str, file: str
+        kind: str,
+        method: str,
+        path: str,
+        api: Optional[str],
+        explanation: str,
+        todo: str,
+        file: str,
+        clients: Iterable[str],
     ) -> None:
         entry = found.setdefault(
             (kind, path, method),
             {"api": api, "explanation": explanation, "todo": todo, "clients": set(), "files": set()},
         )
-        entry["clients"].add(client_of[file])
+        entry["clients"].update(clients)
         entry["files"].add(file)
 
     kafka_paths: dict[str, set[str]] = defaultdict(set)
+    kafka_clients: dict[str, set[str]] = defaultdict(set)
     for file, fs in findings_of.items():
         for f in fs:
             if str(f.get("rule_id", "")).startswith("kafka-ems"):
                 paths = {str(e.get("path")) for e in f.get("endpoints") or [] if e.get("path")}
                 kafka_paths[file] |= paths or {"Kafka EMS sink connector"}
-    for file, plan in plans.items():
+                kafka_clients[file].update(finding_clients[id(f)])
+    matched: dict[str, set[str]] = defaultdict(set)
+    for (file, client), plan in sorted(plans.items()):
         for b in plan.blockers:
             explanation, todo = _split_reason(b.reason, b.api)
             if b.path in kafka_paths[file]:
-                kafka_paths[file].discard(b.path)
-                add("integration", b.method, b.path, b.api, explanation, _KAFKA_TODO, file)
+                matched[file].add(b.path)
+                add("integration", b.method, b.path, b.api, explanation, _KAFKA_TODO, file, (client,))
             else:
-                add("no-scope", b.method, b.path, b.api, explanation, todo, file)
+                add("no-scope", b.method, b.path, b.api, explanation, todo, file, (client,))
         for u in plan.unknown:
             method, _, path = u.partition(" ")
             add(
@@ -1073,11 +1239,12 @@ def _blocker_rows(
                 "No API row matches this Celonis path: no known OAuth scope.",
                 _UNKNOWN_TODO,
                 file,
+                (client,),
             )
     for file, paths in kafka_paths.items():
-        for path in sorted(paths):
+        for path in sorted(paths - matched[file]):
             explanation = "Kafka EMS sink connector: the key is a fixed header value in the connector config."
-            add("integration", "POST", path, None, explanation, _KAFKA_TODO, file)
+            add("integration", "POST", path, None, explanation, _KAFKA_TODO, file, kafka_clients[file])
     rows = []
     order = {"no-scope": 0, "integration": 1, "unknown": 2}
     for (kind, path, method), e in sorted(
@@ -1101,8 +1268,7 @@ def _blocker_rows(
 def _file_detail(
     path: str,
     repo: str,
-    client: str,
-    client_anchor: str,
+    clients: tuple[tuple[str, str], ...],
     rows: list[FindingRow],
     plan: ScopePlan,
     diff: Optional[str],
@@ -1118,14 +1284,15 @@ def _file_detail(
         path=path,
         anchor=anchor("file", path),
         repository=repo,
-        client=client,
-        client_anchor=client_anchor,
+        client=clients[0][0],
+        client_anchor=clients[0][1],
         findings=tuple(rows),
         scopes=tuple(s.scope for s in plan.scopes),
         permissions=tuple(_permission_text(p) for p in plan.permissions),
         blockers=tuple(f"{b.method} {b.path}" for b in plan.blockers) + plan.unknown,
         diff=lines,
         fix_note=note,
+        clients=clients,
     )
 
 
@@ -1280,30 +1447,227 @@ def _complete(result: Mapping[str, Any]) -> dict[str, Any]:
 # ---- inputs ---------------------------------------------------------------------------------------
 
 
+SCHEMA_VERSION = 1
+_NOT_A_SCAN = "not a `celonis-migrator scan --format json` result"
+_REQUIRED = object()
+_STATUSES = ("documented", "inferred", "blocker", "unknown")
+_EVIDENCE = ("D", "C", "I")
+
+
+class _Bad(Exception):
+    """A value of a scan JSON that is not what the contract says: where it is and what was expected."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(where, problem)
+        self.where = where
+        self.problem = problem
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _expect(value: Any, kind: Any, where: str) -> Any:
+    """`value` checked against `kind` (a type name, a choice tuple or a nested spec), normalised."""
+    if isinstance(kind, tuple):
+        if value not in kind:
+            raise _Bad(where, f"expected one of {', '.join(map(str, kind))}, got {_shown_value(value)}")
+        return value
+    if isinstance(kind, dict):
+        return _object(value, kind, where)
+    if isinstance(kind, list):
+        items = _expect(value, "list", where)
+        return [_expect(v, kind[0], f"{where}[{i}]") for i, v in enumerate(items)]
+    checks = {
+        "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+        "str": (lambda v: isinstance(v, str), "a string"),
+        "bool": (lambda v: isinstance(v, bool), "true or false"),
+        "list": (lambda v: isinstance(v, list), "a list"),
+        "object": (lambda v: isinstance(v, dict), "an object"),
+        "any": (lambda v: True, "a value"),
+    }
+    ok, what = checks[kind]
+    if not ok(value):
+        raise _Bad(where, f"expected {what}, got {_kind_of(value)}")
+    return value
+
+
+def _shown_value(value: Any) -> str:
+    return scrub(repr(value))[:40] if isinstance(value, (str, int, float, bool)) else _kind_of(value)
+
+
+def _object(value: Any, spec: Mapping[str, tuple[Any, Any]], where: str) -> dict[str, Any]:
+    """A JSON object checked field by field; missing or null optional fields get their default."""
+    data = _expect(value, "object", where)
+    out = dict(data)
+    for key, (kind, default) in spec.items():
+        here = f"{where}.{key}" if where else key
+        if data.get(key) is None:
+            if default is _REQUIRED:
+                raise _Bad(here, "missing" if key not in data else "expected a value, got null")
+            out[key] = copy.copy(default)
+        else:
+            out[key] = _expect(data[key], kind, here)
+    return out
+
+
+_Spec = dict[str, tuple[Any, Any]]
+_RESOURCE_SPEC: _Spec = {
+    "type": ("str", "team"),
+    "id": ("str", None),
+    "placeholder": ("str", None),
+    "note": ("str", None),
+}
+_ENDPOINT_SPEC: _Spec = {
+    "method": ("str", "*"),
+    "url": ("str", None),
+    "path": ("str", ""),
+    "host": ("str", None),
+    "api": ("str", None),
+    "api_name": ("str", None),
+    "scopes": (["str"], []),
+    "permissions": (["str"], []),
+    "resource": (_RESOURCE_SPEC, None),
+    "status": (_STATUSES, "unknown"),
+    "basis": (("D", "C", "I", "B", "U"), "U"),
+    "note": ("str", None),
+    "line": ("int", 0),
+}
+_FINDING_SPEC: _Spec = {
+    "path": ("str", _REQUIRED),
+    "rule_id": ("str", ""),
+    "line": ("int", 0),
+    "column": ("int", 0),
+    "end_line": ("int", 0),
+    "end_column": ("int", 0),
+    "auth_scheme": ("str", ""),
+    "auth_schemes": (["str"], []),
+    "credential_kind": ("str", "static_key"),
+    "key_source": ({"kind": ("str", "unknown"), "name": ("str", None)}, {"kind": "unknown", "name": None}),
+    "redacted": ("str", None),
+    "literal_class": ("str", None),
+    "leaked": ("bool", False),
+    "severity": ("str", "medium"),
+    "confidence": ("str", ""),
+    "language": ("str", None),
+    "fixable_by": ("str", "manual"),
+    "endpoints": ([_ENDPOINT_SPEC], []),
+    "fingerprint": ("str", ""),
+    "message": ("str", ""),
+    "notes": (["str"], []),
+    "related": (["str"], []),
+    "cell": ("int", None),
+    "cell_line": ("int", None),
+    "baseline_status": ("str", None),
+    "ignore_line": ("int", None),
+    "credential_id": ("str", None),
+    "credential_names": (["str"], []),
+    "linked": (["str"], []),
+}
+_PLAN_SPEC: _Spec = {
+    "scopes": (
+        [{"scope": ("str", _REQUIRED), "basis": (_EVIDENCE, "I"), "apis": (["str"], []),
+          "alternatives": (["str"], [])}],
+        [],
+    ),
+    "permissions": (
+        [{"permission": ("str", _REQUIRED), "resource": (_RESOURCE_SPEC, None), "basis": (_EVIDENCE, "I"),
+          "apis": (["str"], [])}],
+        [],
+    ),
+    "blockers": (
+        [{"method": ("str", "*"), "path": ("str", _REQUIRED), "reason": ("str", ""), "api": ("str", None)}],
+        [],
+    ),
+    "unknown_endpoints": (["str"], []),
+    "scope_string": ("str", ""),
+    "credentials": ("list", []),
+}
+_STATS_SPEC: _Spec = {
+    "files_scanned": ("int", 0),
+    "files_skipped": ("int", 0),
+    "skipped_by_reason": ("object", {}),
+}
+
+
+def validate_scan(data: Any) -> dict[str, Any]:
+    """A scan JSON checked against the contract (schema version 1) and completed with defaults.
+
+    Raises _Bad with a breadcrumb (`findings[3].line`) and what was expected. Fields unknown to
+    this version are kept: they are only ever added within a schema version.
+    """
+    if not isinstance(data, dict):
+        raise _Bad("", f"{_NOT_A_SCAN} (the top level is {_kind_of(data)})")
+    version = data.get("schema_version")
+    if version is None and "findings" not in data:
+        raise _Bad("", f"{_NOT_A_SCAN} (no schema_version, no findings list)")
+    if version != SCHEMA_VERSION:
+        shown = _shown_value(version)
+        raise _Bad("", f"unsupported schema version {shown} (this tool reads {SCHEMA_VERSION})")
+    if "findings" not in data:
+        raise _Bad("", f"{_NOT_A_SCAN} (no findings list)")
+    out = dict(data)
+    out["findings"] = _expect(data["findings"], [_FINDING_SPEC], "findings")
+    out["suppressed"] = _expect(data.get("suppressed") or [], [_FINDING_SPEC], "suppressed")
+    if data.get("tool") is not None:
+        out["tool"] = _object(data["tool"], {"version": ("any", "?")}, "tool")
+    stats = _object(data.get("stats") or {}, _STATS_SPEC, "stats")
+    for reason, count in stats["skipped_by_reason"].items():
+        _expect(count, "int", f"stats.skipped_by_reason.{reason}")
+    out["stats"] = stats
+    out["errors"] = _expect(data.get("errors") or [], "list", "errors")
+    out["roots"] = _expect(data.get("roots") or [], ["str"], "roots")
+    if data.get("scan") is not None:
+        out["scan"] = _object(data["scan"], {"roots": (["str"], [])}, "scan")
+    if data.get("plan") is not None:
+        out["plan"] = _object(data["plan"], _PLAN_SPEC, "plan")
+    plans = _expect(data.get("file_plans") or {}, "object", "file_plans")
+    out["file_plans"] = {
+        str(k): _object(v, _PLAN_SPEC, f"file_plans[{json_key(k)}]") for k, v in plans.items()
+    }
+    diffs = _expect(data.get("diffs") or {}, "object", "diffs")
+    out["diffs"] = {str(k): _expect(v, "str", f"diffs[{json_key(k)}]") for k, v in diffs.items()}
+    return out
+
+
+def json_key(key: str) -> str:
+    """An object key in a breadcrumb, quoted and bounded (a path may hold anything)."""
+    return repr(scrub(str(key))[:80])
+
+
 def load_scan_json(path: str) -> ScanInput:
-    """A `scan --format json` file as a report input; MigratorError when it is not one."""
+    """A `scan --format json` file as a report input; MigratorError (one line, with a breadcrumb to
+    the bad value: `x.json: at findings[3].line: expected an integer`) when it is not one."""
     import json
 
     from migrator.errors import MigratorError
 
+    shown = path.replace(os.sep, "/")
     try:
         with open(path, encoding="utf-8-sig") as fh:
             data = json.load(fh)
     except OSError as exc:
-        raise MigratorError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise MigratorError(f"cannot read {shown}: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MigratorError(f"{path}: not a JSON file ({type(exc).__name__})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
-        raise MigratorError(f"{path}: not a `celonis-migrator scan --format json` result (no findings list)")
-    version = data.get("schema_version")
-    if version != 1:
-        raise MigratorError(f"{path}: unsupported schema_version {version!r}; this version reads 1")
-    for i, f in enumerate(data["findings"]):
-        if not isinstance(f, dict) or not isinstance(f.get("path"), str):
-            raise MigratorError(f"{path}: at findings[{i}]: expected a finding with a path")
-    raw = data.get("diffs")
-    diffs = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-    return ScanInput(data, path.replace(os.sep, "/"), (), diffs)
+        raise MigratorError(f"{shown}: not a JSON file ({type(exc).__name__})") from None
+    except RecursionError:
+        raise MigratorError(f"{shown}: not a scan result (JSON nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer with too many digits
+        raise MigratorError(f"{shown}: not a JSON file ({type(exc).__name__})") from None
+    try:
+        data = validate_scan(data)
+    except _Bad as bad:
+        where = f" at {bad.where}:" if bad.where else ""
+        raise MigratorError(f"{shown}:{where} {bad.problem}") from None
+    except RecursionError:
+        raise MigratorError(f"{shown}: not a scan result (nested too deeply)") from None
+    return ScanInput(data, shown, (), {k: v for k, v in data["diffs"].items()})
 
 
 def proposed_diffs(paths: Sequence[str], options: Any = None) -> dict[str, str]:

@@ -14,8 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
 from migrator.errors import RuleFileError
 from migrator.resources import rules_dir
 from migrator.types import SEVERITIES
@@ -62,9 +60,13 @@ class Ruleset:
 
 
 def load_rule(path: Path) -> Rule:
+    import yaml
+
+    from migrator.apitable import safe_load
+
     name = path.name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise RuleFileError(name, "top", f"not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):

@@ -15,8 +15,10 @@ neither the secret nor a token.
 from __future__ import annotations
 
 import base64
+import html
 import ipaddress
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,6 +32,8 @@ from migrator.scopes import normalise_scope, parse_scopes
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 TOKEN_PATH = "/oauth2/token"
 _MAX_RESPONSE = 1_000_000
+#: Server text longer than this is cut before it is even looked at.
+_MAX_SHOWN = 500
 
 
 @dataclass(frozen=True)
@@ -79,15 +83,28 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _shown(text: str) -> str:
+    """A user-typed value, quoted on one line and bounded, for an error message."""
+    return repr(scrub(text[:120]))
+
+
 def token_url(team_url: str) -> str:
     """`https://<team host>/oauth2/token` from a team URL (a bare host gets https://)."""
     text = team_url.strip()
     if "://" not in text:
         text = "https://" + text
-    parts = urllib.parse.urlsplit(text)
-    host = parts.hostname or ""
+    try:
+        parts = urllib.parse.urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise MigratorError(
+            f"--team-url {_shown(team_url)}: not a valid URL ({exc}); expected https://<team>.<realm>.celonis.cloud"
+        ) from None
+    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise MigratorError(f"--team-url {_shown(team_url)}: a URL holds no spaces or control characters")
     if parts.scheme not in ("https", "http") or not host:
-        raise MigratorError(f"--team-url {team_url!r}: expected https://<team>.<realm>.celonis.cloud")
+        raise MigratorError(f"--team-url {_shown(team_url)}: expected https://<team>.<realm>.celonis.cloud")
     if parts.username or parts.password:
         raise MigratorError(
             "--team-url must not hold credentials; use CELONIS_CLIENT_ID and CELONIS_CLIENT_SECRET"
@@ -114,6 +131,23 @@ def planned_scopes(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(scopes), tuple(warnings)
 
 
+#: How much of the endpoint's `error_description` is ever shown (it may echo the request).
+MAX_DESCRIPTION = 160
+#: A fragment of a secret at least this long is masked wherever it shows up in server text.
+_MIN_FRAGMENT = 8
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
+
+
+def _basic_pair(client_id: str, secret: str) -> str:
+    """The `client_secret_basic` credentials: form-urlencoded ID and secret, joined by a colon."""
+    return f"{urllib.parse.quote_plus(client_id)}:{urllib.parse.quote_plus(secret)}"
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
 class _Client:
     def __init__(self, url: str, client_id: str, client_secret: str, timeout: float) -> None:
         self.url = url
@@ -125,13 +159,63 @@ class _Client:
             handlers.append(urllib.request.ProxyHandler({}))
         self.opener = urllib.request.build_opener(*handlers)
         self.requests = 0
+        #: Every spelling of the secret that goes on the wire, and every token received.
+        self._sensitive: set[str] = set()
+        #: The same without the client ID in clear: any long fragment of these is masked too.
+        self._fragments: set[str] = set()
+        if client_secret:
+            self._add_secret_forms(client_id, client_secret)
 
-    def _clean(self, text: str) -> str:
-        """One line, no secret, no token-like text, bounded."""
-        text = " ".join(str(text).split())
-        if self.secret:
-            text = text.replace(self.secret, "[secret]")
-        return scrub(text)[:200]
+    def _add_secret_forms(self, client_id: str, secret: str) -> None:
+        forms = {
+            secret,
+            urllib.parse.quote_plus(secret),
+            urllib.parse.quote(secret, safe=""),
+            urllib.parse.quote(secret),
+            html.escape(secret),
+            json.dumps(secret)[1:-1],
+        }
+        pairs = (_basic_pair(client_id, secret), f"{client_id}:{secret}")
+        encoded = {e for pair in pairs for e in (_b64(pair), _b64(pair).rstrip("="))}
+        self._sensitive |= {f for f in forms | encoded | set(pairs) if f}
+        self._fragments |= {f for f in forms | encoded if f}
+
+    def _remember_token(self, token: str) -> None:
+        self._sensitive.add(token)
+        self._fragments.add(token)
+
+    def _mask(self, text: str) -> str:
+        """Replace every known secret or token spelling, and any long fragment of one, by [secret]."""
+        for form in sorted(self._sensitive, key=len, reverse=True):
+            text = re.sub(re.escape(form), "[secret]", text, flags=re.IGNORECASE)
+        forms = [f.lower() for f in self._fragments if len(f) >= _MIN_FRAGMENT]
+        if not forms:
+            return text
+        out: list[str] = []
+        low = text.lower()
+        i = 0
+        while i < len(text):
+            k = _MIN_FRAGMENT
+            if i + k <= len(text) and any(low[i : i + k] in f for f in forms):
+                while i + k < len(text) and any(low[i : i + k + 1] in f for f in forms):
+                    k += 1
+                out.append("[secret]")
+                i += k
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
+
+    def _clean(self, text: str, limit: int = 200) -> str:
+        """One line, no secret (in any encoding), no token, no key-like text, bounded."""
+        text = " ".join(str(text)[: 4 * _MAX_SHOWN].split())
+        text = scrub(self._mask(text))
+        return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+    def _error_code(self, error: Any, status: int) -> str:
+        """The OAuth `error` code when it looks like one (RFC 6749: a short word), else http_<status>."""
+        code = self._clean(str(error), 64) if isinstance(error, str) else ""
+        return code if _ERROR_CODE.fullmatch(code) else f"http_{status}"
 
     def ask(self, scopes: Sequence[str], method: str) -> _Answer:
         form = {"grant_type": "client_credentials", "scope": " ".join(scopes)}
@@ -141,8 +225,7 @@ class _Client:
             "User-Agent": "celonis-oauth-migrator verify-client",
         }
         if method == "client_secret_basic":
-            pair = f"{urllib.parse.quote_plus(self.client_id)}:{urllib.parse.quote_plus(self.secret)}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+            headers["Authorization"] = "Basic " + _b64(_basic_pair(self.client_id, self.secret))
         else:
             form.update(client_id=self.client_id, client_secret=self.secret)
         request = urllib.request.Request(
@@ -178,6 +261,9 @@ class _Client:
                     f"unexpected answer from {self.url} (HTTP 200, not a JSON token response)"
                 )
             return _Answer(status, f"http_{status}", "", None)
+        for field in _TOKEN_FIELDS:
+            if isinstance(data.get(field), str) and data[field]:
+                self._remember_token(data[field])  # never shown, even if a later answer echoes it
         if status == 200 and data.get("access_token"):
             scope = data.get("scope")
             if isinstance(scope, list):
@@ -187,11 +273,11 @@ class _Client:
             else:
                 granted = None
             return _Answer(200, None, "", granted)  # the token itself is dropped here
-        error = data.get("error")
+        description = data.get("error_description")
         return _Answer(
             status,
-            self._clean(str(error)) if error else f"http_{status}",
-            self._clean(str(data.get("error_description") or "")),
+            self._error_code(data.get("error"), status),
+            self._clean(description, MAX_DESCRIPTION) if isinstance(description, str) else "",
             None,
         )
 

@@ -6,8 +6,8 @@
   written; a result that does not parse is never written.
 - Atomic: a temporary file in the same directory, fsync, then `os.replace`, so an interrupted run
   (Ctrl-C, a full disk) leaves either the old or the new file, never half of one.
-- Refused: symlinks, paths outside the given roots, and files that changed on disk since they
-  were read.
+- Refused: symlinks, paths outside the given roots, read-only files (no write permission bit, or
+  not writable by this user), and files that changed on disk since they were read.
 
 Notebooks: only code cells' `source` changes; cells are joined into one module (so names defined
 in one cell resolve in another) with marker statements between them, and IPython magics are kept
@@ -18,12 +18,14 @@ order and trailing newline; a notebook whose layout cannot be reproduced exactly
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import os
 import re
+import signal
 import stat
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +62,27 @@ class Roots:
         return sibling_of_given_file and any(os.path.dirname(f) == os.path.dirname(real) for f in self.files)
 
 
+def refusal(path: str, roots: Roots, *, helper: bool = False) -> str | None:
+    """Why `path` can never be rewritten by fix (one line, no secret), or None when it may be.
+
+    Checked before anything is planned, so that the preview says so too, and again by
+    `atomic_write` just before the write.
+    """
+    if os.path.islink(path):
+        return "is a symlink: not rewritten (pass the real path)"
+    if not roots.allows(path, sibling_of_given_file=helper):
+        return "outside the given paths: not rewritten"
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror}): not rewritten"
+    if not stat.S_IMODE(st.st_mode) & 0o222 or not os.access(path, os.W_OK):
+        return "read-only file: not rewritten"
+    return None
+
+
 # ---------------------------------------------------------------------- bytes <-> text
 def encode_like(original: bytes, text: str) -> bytes:
     """`text` encoded as `original` was: same BOM and codec, same newline style."""
@@ -82,10 +105,9 @@ def check_python(text: str, path: str) -> None:
 # ---------------------------------------------------------------------- atomic write
 def atomic_write(path: str, data: bytes, roots: Roots, *, expected: bytes | None, helper: bool = False) -> None:
     """Replace (or create, when `expected` is None) `path` with `data`, atomically."""
-    if not roots.allows(path, sibling_of_given_file=helper):
-        raise WriteError(f"{path}: outside the given paths; not written")
-    if os.path.islink(path):
-        raise WriteError(f"{path}: is a symbolic link; not written")
+    refused = refusal(path, roots, helper=helper)
+    if refused:
+        raise WriteError(f"{path}: {refused}")
     directory = os.path.dirname(os.path.abspath(path)) or "."
     try:
         st = os.stat(path)
@@ -96,20 +118,47 @@ def atomic_write(path: str, data: bytes, roots: Roots, *, expected: bytes | None
         current, mode = None, 0o666 & ~_umask()
     if current != expected:
         raise WriteError(f"{path}: changed on disk while fix was running; not written")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".celonis-tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
+    with _interrupts_deferred():
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".celonis-tmp")
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+
+#: Signals held back while a temporary file exists: Ctrl-C, a terminal hang-up and `kill`.
+_DEFERRED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM/SIGHUP until the block ends, so a temporary file is always renamed or removed.
+
+    Without this, Ctrl-C between `mkstemp` and the `try` (or inside the clean-up) would leave a
+    stray `.celonis-tmp` file; `kill` would do so anywhere. The signal is delivered as soon as the
+    block ends (Python then raises KeyboardInterrupt there). Where signals cannot be masked (not the
+    main thread, no pthread_sigmask), the block runs unprotected, as before.
+    """
+    import threading
+
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, _DEFERRED)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
 
 
 def _umask() -> int:
@@ -211,6 +260,29 @@ def cell_location(nbcode: NotebookCode, line: int) -> tuple[int, int]:
     if 0 < line < len(nbcode.line_map):
         return nbcode.line_map[line]
     return (nbcode.cells[-1] if nbcode.cells else -1), 0
+
+
+def cell_line_map(code: str) -> list[tuple[int, int]]:
+    """(cell index, line in cell) of each 1-based line of joined notebook code (`[0]` is unused).
+
+    Works on the code as `notebook_code` made it or as a codemod rewrote it: lines before the first
+    marker (an import a codemod added at the top) belong to the first cell, as `notebook_with_code`
+    puts them there; a marker line itself maps to (cell, 0).
+    """
+    lines = code.splitlines()
+    first = next((int(m.group(1)) for m in map(_MARKER.match, lines) if m), -1)
+    out = [(-1, 0)]
+    current, n = first, 0
+    for line in lines:
+        m = _MARKER.match(line)
+        if m:
+            if int(m.group(1)) != current:
+                current, n = int(m.group(1)), 0
+            out.append((current, 0))
+            continue
+        n += 1
+        out.append((current, n))
+    return out
 
 
 def python_files_importing(texts: Sequence[tuple[str, str]], module: str) -> set[str]:

@@ -256,3 +256,98 @@ def test_cli_scans_every_code_language(tmp_path):
         "scala/Spaces.scala": (1, ["Bearer"], {"kind": "env", "name": "CELONIS_API_TOKEN"}, False, "scala",
                                [("GET", "/package-manager/api/spaces", ["studio"])]),
     }
+
+
+def test_cli_requests_one_after_another_each_get_their_own_endpoint(tmp_path):
+    """Headers are linked to their request by variable, statement or block, not by the nearest line."""
+    write(tmp_path, "go/audit/collect.go", '''\
+        package audit
+
+        import (
+        	"net/http"
+        	"os"
+        )
+
+        const base = "https://acme.eu-1.celonis.cloud"
+
+        func Collect() []*http.Request {
+        	req1, _ := http.NewRequest("GET", base+"/log/api/external/audit", nil)
+        	req1.Header.Set("Authorization", "AppKey "+os.Getenv("CELONIS_AUDIT_KEY"))
+        	req2, _ := http.NewRequest("GET", base+"/api/external/members", nil)
+        	req2.Header.Set("Authorization", "Bearer "+os.Getenv("CELONIS_MEMBERS_KEY"))
+        	req3, _ := http.NewRequest("GET", base+"/api/external/authentication-events", nil)
+        	req3.Header.Set("Authorization", "AppKey "+os.Getenv("CELONIS_LOGIN_KEY"))
+        	return []*http.Request{req1, req2, req3}
+        }
+
+        func Pools(key string) (*http.Response, error) {
+        	url := base + "/integration/api/pools"
+        	req, _ := http.NewRequest("GET", url, nil)
+        	req.Header.Set("Authorization", "AppKey "+key)
+        	return http.DefaultClient.Do(req)
+        }
+    ''')
+    write(tmp_path, "jvm/src/main/java/acme/Reports.java", '''\
+        class Reports {
+            void run(HttpClient http, String base) throws Exception {
+                HttpRequest audit = HttpRequest.newBuilder(URI.create(base + "/log/api/external/audit"))
+                    .header("Authorization", "AppKey " + System.getenv("CELONIS_AUDIT_KEY")).GET().build();
+                HttpRequest members = HttpRequest.newBuilder(URI.create(base + "/api/external/members"))
+                    .header("Authorization", "Bearer " + System.getenv("CELONIS_MEMBERS_KEY")).GET().build();
+                http.send(audit, BodyHandlers.ofString());
+                http.send(members, BodyHandlers.ofString());
+            }
+        }
+    ''')
+    write(tmp_path, "web/src/report.js", '''\
+        const BASE = "https://acme.eu-1.celonis.cloud";
+
+        export async function report() {
+          const auditUrl = `${BASE}/log/api/external/audit`;
+          const members = await fetch(`${BASE}/api/external/members`,
+            { headers: { Authorization: `Bearer ${process.env.CELONIS_MEMBERS_KEY}` } });
+          const audit = await fetch(auditUrl, { headers: { Authorization: `AppKey ${process.env.CELONIS_AUDIT_KEY}` } });
+          return [await members.json(), await audit.json()];
+        }
+    ''')
+    write(tmp_path, "dotnet/Clients.cs", '''\
+        var audit = new HttpClient { BaseAddress = new Uri("https://acme.eu-1.celonis.cloud/") };
+        audit.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("AppKey", config["Celonis:AuditKey"]);
+        var members = new HttpClient { BaseAddress = new Uri("https://acme.eu-1.celonis.cloud/") };
+        members.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", config["Celonis:MembersKey"]);
+        var log = await audit.GetStringAsync("log/api/external/audit");
+        var team = await members.GetStringAsync("api/external/members");
+    ''')
+    code, out = scan_json(".", cwd=tmp_path)
+    assert code == 1
+    got = sorted((f["path"], f["line"], f["key_source"]["name"], [e["path"] for e in f["endpoints"]])
+                 for f in out["findings"])
+    assert got == [
+        ("dotnet/Clients.cs", 2, "Celonis:AuditKey", ["/log/api/external/audit"]),
+        ("dotnet/Clients.cs", 4, "Celonis:MembersKey", ["/api/external/members"]),
+        ("go/audit/collect.go", 12, "CELONIS_AUDIT_KEY", ["/log/api/external/audit"]),
+        ("go/audit/collect.go", 14, "CELONIS_MEMBERS_KEY", ["/api/external/members"]),
+        ("go/audit/collect.go", 16, "CELONIS_LOGIN_KEY", ["/api/external/authentication-events"]),
+        ("go/audit/collect.go", 23, "key", ["/integration/api/pools"]),
+        ("jvm/src/main/java/acme/Reports.java", 4, "CELONIS_AUDIT_KEY", ["/log/api/external/audit"]),
+        ("jvm/src/main/java/acme/Reports.java", 6, "CELONIS_MEMBERS_KEY", ["/api/external/members"]),
+        ("web/src/report.js", 6, "CELONIS_MEMBERS_KEY", ["/api/external/members"]),
+        ("web/src/report.js", 7, "CELONIS_AUDIT_KEY", ["/log/api/external/audit"]),
+    ]
+    scopes = {(f["path"], f["line"]): [s for e in f["endpoints"] for s in e["scopes"]] for f in out["findings"]}
+    assert scopes[("go/audit/collect.go", 16)] == ["team.login-history:read"]
+    assert scopes[("go/audit/collect.go", 14)] == ["team.user-group-info:read"]
+
+
+def test_cli_a_celonis_call_next_to_another_vendors_url_is_still_reported(tmp_path):
+    write(tmp_path, "sync/main.go", '''\
+        func sync(key, ghToken string) {
+        	gh, _ := http.NewRequest("GET", "https://api.github.com/repos/acme/celonis-etl/releases", nil)
+        	gh.Header.Set("Authorization", "Bearer "+ghToken)
+        	cel, _ := http.NewRequest("GET", "https://acme.eu-1.celonis.cloud/api/external/members", nil)
+        	cel.Header.Set("Authorization", "AppKey "+os.Getenv("CELONIS_APP_KEY"))
+        }
+    ''')
+    _, out = scan_json(".", cwd=tmp_path)
+    assert [(f["line"], f["key_source"]["name"], [e["path"] for e in f["endpoints"]]) for f in out["findings"]] == [
+        (5, "CELONIS_APP_KEY", ["/api/external/members"])]

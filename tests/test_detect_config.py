@@ -12,7 +12,7 @@ import pytest
 from migrator.detect import scan_source
 from migrator.detect.keyvalue import _toml_keys, toml_fallback
 from migrator.types import Finding, Skip, SourceFile
-from tests.conftest import FAKE_APP_KEY, FAKE_USER_KEY
+from tests.conftest import FAKE_APP_KEY, FAKE_USER_KEY, REPO, scan_json, write
 
 TEAM = "https://acme.eu-1.celonis.cloud"
 POOL = "aaaaaaaa-0000-4000-8000-000000000001"
@@ -88,8 +88,8 @@ def test_dotenv_example_placeholder_is_info_not_a_leak():
 
 
 def test_dotenv_generic_api_token_needs_celonis_context():
-    assert scan("dotenv", ".env", "API_TOKEN=abc123\nAPP_KEY=zzz\nDATABASE_URL=postgres://db/acme\n") == []
-    (f,) = scan("dotenv", ".env", f"CELONIS_URL={TEAM}\nAPI_TOKEN=abc123\n")
+    assert scan("dotenv", ".env", "API_TOKEN=abc123def456ghi789\nAPP_KEY=zzz\nDATABASE_URL=postgres://db/acme\n") == []
+    (f,) = scan("dotenv", ".env", f"CELONIS_URL={TEAM}\nAPI_TOKEN=abc123def456ghi789\nAPP_KEY=v2\n")
     assert row(f) == ("celonis-key-in-config", 2, "AppKey|Bearer", "literal", "API_TOKEN", "unexpected-shape", "medium")
 
 
@@ -579,7 +579,7 @@ def test_ini_section_key_with_sibling_key_type():
 
 
 def test_ini_without_a_section_header_and_malformed_ini():
-    (f,) = scan("ini", "loader.conf", "# loader\ncelonis_api_key = xyz\nother = 1\n")
+    (f,) = scan("ini", "loader.conf", "# loader\ncelonis_api_key = xyz0123456789abcd\ncelonis_app_key = low\nother = 1\n")
     assert row(f) == ("celonis-key-in-config", 2, "AppKey|Bearer", "literal", "celonis_api_key", "unexpected-shape",
                       "medium")
     assert f.confidence == "medium"  # no Celonis URL in the file
@@ -667,3 +667,36 @@ def test_properties_continuations_escapes_and_space_separator():
     """)
     assert [row(f) for f in found] == [
         ("celonis-key-in-config", 2, "AppKey|Bearer", "literal", "celonis.api_token", "unexpected-shape", "medium")]
+
+
+def test_cli_own_settings_and_short_words_under_key_names_are_not_keys(tmp_path):
+    """`[tool.celonis-migrator.severity]` names rule ids (`celonis-api-token-env = "low"`): not a key,
+    in pyproject.toml nor in the README's ```toml example; a real key-like entry next to it still is."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert 'celonis-api-token-env = "low"' in readme
+    write(tmp_path, "README.md", readme, dedent=False)
+    write(tmp_path, "pyproject.toml", f"""\
+        [project]
+        name = "acme-loader"
+
+        [tool.celonis-migrator]
+        extra-hosts = ["celonis.acme.internal"]
+        disable-rules = ["celonis-api-token-env"]
+
+        [tool.celonis-migrator.severity]
+        celonis-api-token-env = "low"
+        celonis-key-in-config = "info"
+
+        [tool.acme.celonis]
+        url = "{TEAM}"
+        api_token = "changeme"
+        app_key = "disabled"
+    """)
+    _, out = scan_json("README.md", "pyproject.toml", cwd=tmp_path)
+    rows = sorted((f["path"], f["line"], f["key_source"]["name"], f["literal_class"]) for f in out["findings"])
+    assert rows == [("pyproject.toml", 14, "tool.acme.celonis.api_token", "placeholder")]
+
+    _, out = scan_json("README.md", "pyproject.toml", cwd=REPO)
+    severity_line = next(i for i, line in enumerate(readme.split("\n"), 1) if "celonis-api-token-env = " in line)
+    assert [f for f in out["findings"] if (f["path"], f["line"]) == ("README.md", severity_line)] == []
+    assert [f for f in out["findings"] if f["path"] == "pyproject.toml"] == []

@@ -135,7 +135,7 @@ def test_example_notebook_reports_cells_lines_and_file_lines():
     assert located == [
         ("celonis-api-token-env", 0, 1, 10),
         ("celonis-appkey-header", 3, 3, 63),
-        ("celonis-appkey-header", 4, None, 78),
+        ("celonis-appkey-header", 4, 1, 78),
         ("celonis-bearer-static-key", 3, 4, 64),
         ("pycelonis-static-key", 2, 4, 33),
     ]
@@ -174,9 +174,9 @@ def test_bang_line_inside_a_loop_is_scanned_as_shell():
 def test_outputs_report_real_keys_only_never_secure_or_images():
     out = [f for f in scan_text(PIPELINE) if f.cell == 4]
     (f,) = out
-    assert (f.line, f.column, f.cell_line) == (78, 38, None)
+    assert (f.line, f.column, f.cell_line) == (78, 38, 1)
     assert f.auth_schemes == ("AppKey",) and f.leaked and f.key_source.kind == "literal"
-    assert "printed in the output of cell 4: clear the output as well" in f.notes
+    assert "printed in the output of cell 4 (output line 1): clear the output as well" in f.notes
 
 
 def test_cell_magics_help_lines_and_a_broken_cell():
@@ -269,7 +269,51 @@ def test_cli_reports_the_example_notebook_with_its_leaks_redacted(tmp_path):
     assert rows == [
         ("celonis-api-token-env", 10, 0, 1, True),
         ("celonis-appkey-header", 63, 3, 3, False),
-        ("celonis-appkey-header", 78, 4, None, True),
+        ("celonis-appkey-header", 78, 4, 1, True),
         ("celonis-bearer-static-key", 64, 3, 4, False),
         ("pycelonis-static-key", 33, 2, 4, False),
     ]
+
+
+def test_cli_key_literals_in_cells_keep_their_cell_and_celonis_key_type_sets_the_scheme(tmp_path):
+    """A key pasted in a cell (used nowhere) is reported with its cell, not by the generic pass without one;
+    `%env CELONIS_KEY_TYPE=USER_KEY` makes the env-only login and the `%env` token a user key (Bearer)."""
+    text = notebook(
+        {"source": ["%env CELONIS_URL=acme.eu-1.celonis.cloud\n", f"%env CELONIS_API_TOKEN={FAKE_USER_KEY}\n",
+                    "%env CELONIS_KEY_TYPE=USER_KEY"]},
+        {"source": ["from pycelonis import get_celonis\n", "c = get_celonis()\n", "c.studio.get_spaces()"]},
+        {"source": ["!content-cli pull package --key acme-p2p\n",
+                    "!content-cli pull package -p acme-prod --key acme-p2p"]},
+        {"source": ["# backup of the old key, do not use\n", f"OLD_KEY = \"{FAKE_APP_KEY}\"\n"]},
+        {"source": ["print(f'using {OLD_KEY}')"],
+         "outputs": [{"name": "stdout", "output_type": "stream", "text": ["connecting\n", f"using {FAKE_APP_KEY}\n"]}]},
+    )
+    write(tmp_path, "notebooks/load.ipynb", text, dedent=False)
+    code, out = scan_json(".", cwd=tmp_path)
+    assert code == 1 and FAKE_APP_KEY not in json.dumps(out) and FAKE_USER_KEY not in json.dumps(out)
+    assert all(f["cell"] is not None and f["cell_line"] is not None for f in out["findings"])
+    rows = {f["rule_id"]: f for f in out["findings"]}
+    assert sorted(rows) == ["celonis-api-token-env", "celonis-key-literal", "content-cli-key-profile",
+                            "pycelonis-static-key"]
+
+    lines = text.split("\n")
+    old = rows["celonis-key-literal"]
+    assert (old["cell"], old["cell_line"], old["leaked"]) == (3, 2, True)
+    assert old["line"] == next(i for i, line in enumerate(lines, 1) if line.strip().startswith('"OLD_KEY'))
+    printed = next(i for i, line in enumerate(lines, 1) if line.strip().startswith('"using MDAw'))
+    assert f"{printed}:{lines[printed - 1].index('MDAw') + 1}" in old["related"]
+    assert "printed in the output of cell 4 (output line 2): clear the output as well" in old["notes"]
+
+    token = rows["celonis-api-token-env"]
+    assert (token["cell"], token["cell_line"], token["auth_schemes"], token["leaked"]) == (0, 2, ["Bearer"], True)
+    login = rows["pycelonis-static-key"]
+    assert (login["cell"], login["auth_schemes"], login["credential_kind"]) == (1, ["Bearer"], "user_api_key")
+    assert login["message"].startswith("Static Celonis user API key sent as 'Authorization: Bearer'")
+    assert "%env CELONIS_KEY_TYPE=USER_KEY in cell 0: the key is sent as Bearer" in login["notes"]
+
+    profile = rows["content-cli-key-profile"]
+    assert (profile["cell"], profile["cell_line"], profile["key_source"]) == (
+        2, 1, {"kind": "env", "name": "CELONIS_API_TOKEN"})
+    assert [(e["path"], e["scopes"], e["host"]) for e in profile["endpoints"]] == [
+        ("/package-manager/api/packages/{packageKey}/export", ["studio"], "acme.eu-1.celonis.cloud")]
+    assert token["line"] == int(profile["related"][0].split(":")[0])

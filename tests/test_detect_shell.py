@@ -282,3 +282,144 @@ def test_cli_scans_shell_dockerfile_powershell_and_http_files(tmp_path):
     assert (members["line"], members["auth_schemes"], members["key_source"]) == (
         2, ["Bearer"], {"kind": "config", "name": "celonisApiKey"})
     assert [e["path"] for e in members["endpoints"]] == ["/api/external/members"]
+
+
+def _rows(out):
+    return sorted((f["path"], f["line"], f["rule_id"], f["key_source"]["kind"], f["key_source"]["name"])
+                  for f in out["findings"])
+
+
+def _scopes(f):
+    return sorted({s for e in f["endpoints"] for s in e["scopes"]})
+
+
+def test_cli_content_cli_run_with_team_url_and_api_token_is_a_key_profile(tmp_path):
+    """usage-patterns.md §3.7: TEAM_URL + API_TOKEN (or CELONIS_URL + CELONIS_API_TOKEN) before content-cli."""
+    write(tmp_path, "scripts/deploy-content.sh", '''\
+        #!/usr/bin/env bash
+        set -euo pipefail
+        export TEAM_URL=https://acme.eu-1.celonis.cloud
+        export API_TOKEN="$(vault kv get -field=token secret/celonis/content)"
+
+        content-cli pull package --key acme-p2p
+        content-cli push package --spaceKey finance -f package_acme-p2p.zip
+        content-cli export data-pool --id aaaaaaaa-0000-4000-8000-000000000001
+        content-cli pull skill --projectId p-1 --skillId s-1
+        # an OAuth profile, named: content-cli reads it, not the environment
+        content-cli pull package -p acme-oauth --key acme-other
+    ''')
+    write(tmp_path, "scripts/config-export.sh", '''\
+        #!/bin/sh
+        CELONIS_URL=globex.us-2.celonis.cloud CELONIS_API_TOKEN="$GLOBEX_KEY" \\
+          npx @celonis/content-cli config export --packageKeys globex-o2c
+    ''')
+    write(tmp_path, ".github/workflows/content.yml", '''\
+        name: content
+        on: push
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            env:
+              TEAM_URL: https://acme.eu-1.celonis.cloud
+              API_TOKEN: ${{ secrets.CELONIS_CONTENT_KEY }}
+            steps:
+              - uses: actions/checkout@v4
+              - run: npx @celonis/content-cli@latest list data-pools --json
+    ''')
+    code, out = scan_json(".", cwd=tmp_path)
+    assert code == 1
+    profiles = {f["path"]: f for f in out["findings"] if f["rule_id"] == "content-cli-key-profile"}
+    assert set(profiles) == {"scripts/deploy-content.sh", "scripts/config-export.sh", ".github/workflows/content.yml"}
+
+    deploy = profiles["scripts/deploy-content.sh"]
+    assert (deploy["line"], deploy["auth_schemes"], deploy["key_source"], deploy["language"]) == (
+        6, ["AppKey", "Bearer"], {"kind": "env", "name": "API_TOKEN"}, "shell")
+    assert _scopes(deploy) == ["action-engine.projects", "integration.data-pools", "studio"]
+    assert {e["host"] for e in deploy["endpoints"]} == {"acme.eu-1.celonis.cloud"}
+    assert sorted(deploy["related"]) == ["4:1", "7:1", "8:1", "9:1"]  # not the -p command on line 11
+    assert any("set at line 4 from secret-reference secret/celonis/content" in n for n in deploy["notes"])
+
+    export = profiles["scripts/config-export.sh"]
+    assert (export["line"], export["key_source"]) == (3, {"kind": "env", "name": "CELONIS_API_TOKEN"})
+    assert [(e["method"], e["path"], e["host"]) for e in export["endpoints"]] == [
+        ("GET", "/package-manager/api/core/packages/export/batch", "globex.us-2.celonis.cloud")]
+    assert any("CELONIS_URL + CELONIS_API_TOKEN" in n and "Client Credentials" in n for n in export["notes"])
+
+    ci = profiles[".github/workflows/content.yml"]
+    assert (ci["line"], ci["language"], ci["key_source"]) == (11, "yaml", {"kind": "env", "name": "API_TOKEN"})
+    assert _scopes(ci) == ["integration.data-pools"]
+    assert "secret:CELONIS_CONTENT_KEY" in ci["credential_names"]
+
+
+def test_cli_content_cli_without_the_environment_pair_is_not_a_key_profile(tmp_path):
+    write(tmp_path, "scripts/pull.sh", '''\
+        #!/usr/bin/env bash
+        export API_TOKEN="$ACME_KEY"          # TEAM_URL is missing: content-cli would not use it
+        content-cli pull package --key acme-p2p
+        TEAM_URL=https://acme.eu-1.celonis.cloud content-cli pull package -p acme-oauth --key acme-p2p
+    ''')
+    _, out = scan_json(".", cwd=tmp_path)
+    assert [f for f in out["findings"] if f["rule_id"] == "content-cli-key-profile"] == []
+
+
+def test_cli_jenkinsfile_and_groovy_steps_are_scanned_as_shell(tmp_path):
+    write(tmp_path, "Jenkinsfile", '''\
+        pipeline {
+          agent any
+          environment {
+            TEAM_URL = 'https://acme.eu-1.celonis.cloud'
+            API_TOKEN = credentials('celonis-content-key')
+          }
+          stages {
+            stage('Deploy content') {
+              steps {
+                sh 'npx @celonis/content-cli push package --spaceKey finance -f package_acme-p2p.zip'
+              }
+            }
+            stage('Reload') {
+              steps {
+                withCredentials([string(credentialsId: 'celonis-app-key', variable: 'CELONIS_KEY')]) {
+                  sh \'\'\'
+                    curl -sf -X POST -H "Authorization: AppKey $CELONIS_KEY" \\\\
+                      "https://acme.eu-1.celonis.cloud/integration/api/v1/data-pools/$POOL/data-models/$DM/load"
+                  \'\'\'
+                }
+                // sh 'curl -H "Authorization: AppKey $OLD_KEY" https://acme.eu-1.celonis.cloud/api/team'
+                bat 'curl -H "Authorization: Bearer %CELONIS_USER_KEY%" https://acme.eu-1.celonis.cloud/api/external/members'
+                sh(script: "curl -s -H \\"Authorization: AppKey ${env.AUDIT_KEY}\\" https://acme.eu-1.celonis.cloud/log/api/external/audit", returnStdout: true)
+              }
+            }
+          }
+        }
+    ''')
+    write(tmp_path, "vars/celonisJobs.groovy", '''\
+        def call(String pool) {
+          withCredentials([usernamePassword(credentialsId: 'celonis-user', usernameVariable: 'CEL_USER',
+                                            passwordVariable: 'CEL_KEY')]) {
+            sh """
+              curl -sf -H "Authorization: Bearer \\$CEL_KEY" \\\\
+                https://acme.eu-1.celonis.cloud/integration/api/pools/${pool}/jobs
+            """
+          }
+        }
+    ''')
+    code, out = scan_json(".", cwd=tmp_path)
+    assert code == 1
+    assert _rows(out) == [
+        ("Jenkinsfile", 10, "content-cli-key-profile", "secret-reference", "celonis-content-key"),
+        ("Jenkinsfile", 17, "celonis-appkey-header", "secret-reference", "celonis-app-key"),
+        ("Jenkinsfile", 22, "celonis-bearer-static-key", "env", "CELONIS_USER_KEY"),
+        ("Jenkinsfile", 23, "celonis-appkey-header", "env", "AUDIT_KEY"),
+        ("vars/celonisJobs.groovy", 5, "celonis-bearer-static-key", "secret-reference", "celonis-user"),
+    ]
+    by_line = {(f["path"], f["line"]): f for f in out["findings"]}
+    reload = by_line[("Jenkinsfile", 17)]
+    assert (reload["column"], reload["language"]) == (34, "groovy")
+    assert [(e["method"], e["path"]) for e in reload["endpoints"]] == [
+        ("POST", "/integration/api/v1/data-pools/{poolId}/data-models/{dataModelId}/load")]
+    assert "15:1" in reload["related"] and {"env:CELONIS_KEY", "secret:celonis-app-key"} <= set(reload["credential_names"])
+    assert any("bound to Jenkins credential 'celonis-app-key' (withCredentials, line 15)" in n for n in reload["notes"])
+    assert _scopes(by_line[("Jenkinsfile", 10)]) == ["studio"]
+    assert [e["path"] for e in by_line[("Jenkinsfile", 23)]["endpoints"]] == ["/log/api/external/audit"]
+    assert [e["path"] for e in by_line[("vars/celonisJobs.groovy", 5)]["endpoints"]] == [
+        "/integration/api/pools/{poolId}/jobs"]

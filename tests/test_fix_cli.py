@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def test_never_writes_outside_the_given_paths(tmp_path: Path) -> None:
 def test_todo_comments_only_with_write(tmp_path: Path) -> None:
     path = write(tmp_path, "manual.py", MANUAL)
     preview = _fix("manual.py", cwd=tmp_path)
-    assert preview.returncode == 0 and preview.stdout == ""
+    assert preview.returncode == 1 and preview.stdout == ""  # nothing to change, but a site is left for a human
     assert "left for a human: cannot resolve the Celonis URL" in preview.stderr
     assert path.read_text() == MANUAL
     written = _fix("--write", "manual.py", cwd=tmp_path)
@@ -182,3 +183,290 @@ def test_notebook_keeps_layout_metadata_and_outputs(tmp_path: Path) -> None:
     assert "%matplotlib inline\n" in code and "client_credentials_token(BASE, \"audit.log:read\")" in code
     assert (tmp_path / "celonis_oauth.py").exists()
     assert _fix("--write", "audit.ipynb", cwd=tmp_path).returncode == 0 and path.read_text() == text
+
+
+# ---------------------------------------------------------------------- review findings
+SECRET = "S3cr3t-" + "0123456789abcdef" * 2 + "01234567"  # 47 characters: an OAuth client secret
+
+
+def _hunks_are_well_formed(diff: str) -> None:
+    """Every hunk header's line counts match its body: the masked diff is still a valid diff."""
+    lines = diff.splitlines()
+    i = 0
+    while i < len(lines):
+        m = re.match(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@", lines[i])
+        if not m:
+            i += 1
+            continue
+        old, new = int(m.group(1) or 1), int(m.group(2) or 1)
+        i += 1
+        while old or new:
+            tag = lines[i][:1]
+            assert tag in (" ", "-", "+"), lines[i]
+            old -= tag in (" ", "-")
+            new -= tag in (" ", "+")
+            i += 1
+            if i < len(lines) and lines[i].startswith("\\"):
+                i += 1
+        assert old == 0 and new == 0
+
+
+def test_diff_never_shows_client_secrets_or_split_keys(tmp_path: Path) -> None:
+    # both in the context lines below the changed call
+    text = SCRIPT + f'CELONIS_CLIENT_SECRET = "{SECRET}"\nLEGACY = ("{FAKE_APP_KEY[:54]}" "{FAKE_APP_KEY[54:]}")\n'
+    write(tmp_path, "jobs/audit.py", text)
+    proc = _fix("jobs", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout + proc.stderr
+    assert "client_credentials_token" in proc.stdout
+    for part in (SECRET, SECRET[:20], FAKE_APP_KEY[:54], FAKE_APP_KEY[54:], FAKE_APP_KEY[:30]):
+        assert part not in out
+    assert f'CELONIS_CLIENT_SECRET = "…[{len(SECRET)} chars]"' in proc.stdout
+    assert 'LEGACY = ("…[54 chars]" "…[54 chars]")' in proc.stdout
+    _hunks_are_well_formed(proc.stdout)
+
+
+def test_report_diffs_never_show_client_secrets(tmp_path: Path) -> None:
+    write(tmp_path, "jobs/audit.py", SCRIPT.replace('BASE = "https://acme.eu-1.celonis.cloud"\n',
+                                                     'BASE = "https://acme.eu-1.celonis.cloud"\n'
+                                                     f'CELONIS_CLIENT_SECRET = "{SECRET}"\n'))
+    proc = run_cli("report", "--no-git", "jobs", "-o", "report.html", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "report.html").read_text()
+    assert "client_credentials_token" in html and SECRET not in html and SECRET[:20] not in html
+
+
+DUAL_IMPORT = ("try:\n    from .celonis_oauth import client_credentials_token\n"
+               "except ImportError:  # run as a script, not imported from its package\n"
+               "    from celonis_oauth import client_credentials_token\n")
+
+
+def test_helper_import_once_and_usable_from_scripts_packages_and_notebooks(tmp_path: Path) -> None:
+    script = write(tmp_path, "scripts/audit.py", SCRIPT)
+    write(tmp_path, "pkg/__init__.py", "")
+    lib = write(tmp_path, "pkg/lib.py", SCRIPT + '\n\ndef members():\n    return requests.get(f"{BASE}/api/external/'
+                                        'members", headers={"Authorization": "AppKey " + os.environ["K"]})\n')
+    nb = {"cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
+                     "source": SCRIPT.splitlines(keepends=True)}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "pkg" / "explore.ipynb").write_text(json.dumps(nb, indent=1) + "\n")
+    proc = _fix("--write", "scripts", "pkg", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert script.read_text().count("celonis_oauth") == 1
+    assert "from celonis_oauth import client_credentials_token\n" in script.read_text()
+    # a package module: relative for `import pkg.lib`, absolute for `python pkg/lib.py`; one block for two sites
+    assert lib.read_text().count(DUAL_IMPORT) == 1 and lib.read_text().count("celonis_oauth import") == 2
+    notebook = "".join(json.loads((tmp_path / "pkg" / "explore.ipynb").read_text())["cells"][0]["source"])
+    assert notebook.count("from celonis_oauth import client_credentials_token\n") == 1 and ".celonis_oauth" not in notebook
+    snapshot = lib.read_text()
+    again = _fix("--write", "scripts", "pkg", cwd=tmp_path)
+    assert again.returncode == 0 and lib.read_text() == snapshot
+
+
+def test_write_exit_1_while_config_and_other_files_hold_findings(tmp_path: Path) -> None:
+    write(tmp_path, "audit.py", SCRIPT)
+    write(tmp_path, "deploy/.env", "CELONIS_URL=https://acme.eu-1.celonis.cloud\nACME_CELONIS_KEY=${KEY}\n")
+    write(tmp_path, "deploy/app.yaml", "celonis:\n  base_url: https://acme.eu-1.celonis.cloud\n"
+                                       "  api_token: \"${ACME_CELONIS_TOKEN}\"\n  key_type: APP_KEY\n")
+    write(tmp_path, "deploy/settings.json", '{"celonis": {"url": "https://acme.eu-1.celonis.cloud", '
+                                            '"apiToken": "${CELONIS_API_TOKEN}"}}\n')
+    write(tmp_path, "deploy/run.sh", '#!/bin/sh\ncurl -H "Authorization: AppKey $CELONIS_KEY" '
+                                     'https://acme.eu-1.celonis.cloud/api/team\n')
+    scan = run_cli("scan", "--no-git", "--format", "json", "deploy", cwd=tmp_path)
+    found = {(f["path"], f["line"]) for f in json.loads(scan.stdout)["findings"]}
+    assert len({p for p, _l in found}) == 4, found
+    proc = _fix("--write", ".", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "audit.py: changed, 1 finding(s) fixed" in proc.stderr
+    for path, line in found:  # every finding of the scan is listed, with its edit
+        assert f"  {path}: skipped" in proc.stderr, proc.stderr
+        block = re.split(r"\n  (?! )", proc.stderr.split(f"  {path}: skipped", 1)[1], maxsplit=1)[0]
+        assert f"    line {line}: left for a human: " in block, (path, line, proc.stderr)
+    assert "deploy/.env: skipped" in proc.stderr and "add CELONIS_CLIENT_ID=<client id>" in proc.stderr
+    assert "delete this entry" in proc.stderr and "Register an OAuth client" in proc.stderr
+    # the same files without the config and scripts: everything was migrated, exit 0
+    clean = _fix("--write", "audit.py", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stderr
+
+
+def test_leaked_literal_left_in_a_migrated_file_says_revoke_and_exits_1(tmp_path: Path) -> None:
+    path = write(tmp_path, "leak.py", SCRIPT.replace('os.environ["K"]', "KEY") + f'KEY = "{FAKE_APP_KEY}"\n')
+    proc = _fix("--write", "leak.py", cwd=tmp_path)
+    assert "client_credentials_token" in path.read_text()
+    assert proc.returncode == 1, proc.stderr
+    assert "line 10: left for a human: a static key literal is still in the file" in proc.stderr
+    assert "revoke each key" in proc.stderr and FAKE_APP_KEY[:30] not in proc.stderr
+    only_literal = write(tmp_path, "settings.py", f'KEY = "{FAKE_APP_KEY}"\n')
+    proc = _fix("--write", "settings.py", cwd=tmp_path)
+    assert proc.returncode == 1 and "revoke" in proc.stderr and only_literal.read_text().startswith("KEY")
+
+
+def test_skipped_files_exit_1_and_bad_options_exit_2(tmp_path: Path) -> None:
+    write(tmp_path, "audit.py", SCRIPT)
+    write(tmp_path, "broken.py", SCRIPT + "def oops(:\n")
+    proc = _fix("--write", ".", cwd=tmp_path)
+    assert proc.returncode == 1 and "broken.py: skipped" in proc.stderr
+    assert _fix("--max-file-size", "0", ".", cwd=tmp_path).returncode == 2
+    assert _fix("--disable-rule", "no-such-rule", ".", cwd=tmp_path).returncode == 2
+    write(tmp_path, "bad.toml", "[tool.celonis-migrator]\nmax-file-size = -1\n")
+    assert _fix("--config", "bad.toml", ".", cwd=tmp_path).returncode == 2
+
+
+def test_fix_reads_the_configuration(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[tool.celonis-migrator]\nexclude = ["legacy/*"]\n'
+                                      'oauth-env = { client-id = "ACME_OAUTH_ID", client-secret = "ACME_OAUTH_SECRET" }\n')
+    write(tmp_path, ".env", "CELONIS_API_TOKEN=${KEY}\nCELONIS_URL=https://acme.eu-1.celonis.cloud\n")
+    legacy = write(tmp_path, "legacy/old.py", SCRIPT)
+    proc = _fix("--write", ".", cwd=tmp_path)
+    assert legacy.read_text() == SCRIPT and "legacy" not in proc.stderr
+    helper = (tmp_path / "celonis_oauth.py").read_text() if (tmp_path / "celonis_oauth.py").exists() else ""
+    assert helper == ""  # only legacy/ has Python code, and it is excluded
+    write(tmp_path, "audit.py", SCRIPT)
+    proc = _fix("--write", ".", cwd=tmp_path)
+    helper = (tmp_path / "celonis_oauth.py").read_text()
+    assert '_ENV_NAMES = ("ACME_OAUTH_ID", "ACME_OAUTH_SECRET")' in helper and "CELONIS_CLIENT_SECRET" not in helper
+    assert "Migrated code reads ACME_OAUTH_ID and ACME_OAUTH_SECRET" in proc.stderr
+    assert "add ACME_OAUTH_ID=<client id> and ACME_OAUTH_SECRET=" in proc.stderr
+    # --config and --disable-rule, as for scan
+    write(tmp_path, "other.toml", '[tool.celonis-migrator]\nmax-file-size = 10\n')
+    big = write(tmp_path, "big/audit.py", SCRIPT)
+    proc = _fix("--config", "other.toml", "--write", "big", cwd=tmp_path)
+    assert big.read_text() == SCRIPT and "too-large" in proc.stderr and proc.returncode == 1
+    proc = _fix("--disable-rule", "celonis-appkey-header", "--write", "big", cwd=tmp_path)
+    assert big.read_text() == SCRIPT and proc.returncode == 0
+    # other env var names regenerate the helper
+    (tmp_path / "pyproject.toml").write_text('[tool.celonis-migrator]\nexclude = ["legacy/*"]\n')
+    proc = _fix("--write", ".", cwd=tmp_path)
+    assert '_ENV_NAMES = ("CELONIS_CLIENT_ID", "CELONIS_CLIENT_SECRET")' in (tmp_path / "celonis_oauth.py").read_text()
+    assert "celonis_oauth.py: changed" in proc.stderr
+
+
+def test_outdated_helper_is_refreshed(tmp_path: Path) -> None:
+    write(tmp_path, "jobs/audit.py", SCRIPT)
+    assert _fix("--write", "jobs", cwd=tmp_path).returncode == 0
+    helper = tmp_path / "jobs" / "celonis_oauth.py"
+    current = helper.read_text()
+    old = current.replace("celonis_oauth helper v2)", "celonis_oauth helper v1)", 1)
+    assert old != current
+    helper.write_text(old)
+    migrated = (tmp_path / "jobs" / "audit.py").read_text()
+    preview = _fix("jobs", cwd=tmp_path)
+    assert preview.returncode == 1 and "+++ b/jobs/celonis_oauth.py" in preview.stdout
+    proc = _fix("--write", "jobs", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert helper.read_text() == current and (tmp_path / "jobs" / "audit.py").read_text() == migrated
+
+
+def test_celonis_oauth_package_shadows_the_helper(tmp_path: Path) -> None:
+    for name, layout in (("regular", {"celonis_oauth/__init__.py": "X = 1\n"}),
+                         ("namespace", {"celonis_oauth/tokens.py": "X = 1\n"})):
+        for rel, text in layout.items():
+            write(tmp_path / name, rel, text)
+        path = write(tmp_path / name, "audit.py", SCRIPT)
+        for args in ((), ("--write",)):
+            proc = _fix(*args, name, cwd=tmp_path)
+            assert proc.returncode == 1, proc.stderr
+            assert f"{name}/audit.py: skipped (a celonis_oauth/ directory" in proc.stderr
+            assert proc.stdout == ""
+        assert path.read_text() == SCRIPT and not (tmp_path / name / "celonis_oauth.py").exists()
+
+
+def test_control_characters_in_file_names_are_escaped(tmp_path: Path) -> None:
+    name = "evil\x1b[31m\nname.py"
+    write(tmp_path, name, SCRIPT)
+    proc = _fix(".", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "\x1b" not in proc.stdout + proc.stderr
+    assert "--- a/evil\\x1b[31m\\nname.py\n+++ b/evil\\x1b[31m\\nname.py\n" in proc.stdout
+    assert "  evil\\x1b[31m\\nname.py: would change" in proc.stderr
+
+
+def test_symlinked_file_is_not_rewritten_and_says_why(tmp_path: Path) -> None:
+    real = write(tmp_path, "real/audit.py", SCRIPT)
+    os.symlink(real, tmp_path / "linked.py")
+    for args in (("linked.py",), ("--write", "linked.py")):
+        proc = _fix(*args, cwd=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        assert "linked.py: skipped (is a symlink: not rewritten (pass the real path))" in proc.stderr
+        assert "outside the given paths" not in proc.stderr
+    assert real.read_text() == SCRIPT and (tmp_path / "linked.py").is_symlink()
+    assert not (tmp_path / "celonis_oauth.py").exists() and not (tmp_path / "real" / "celonis_oauth.py").exists()
+
+
+def test_read_only_file_is_not_replaced(tmp_path: Path) -> None:
+    path = write(tmp_path, "audit.py", SCRIPT)
+    path.chmod(0o444)
+    try:
+        for args in (("audit.py",), ("--write", "audit.py")):
+            proc = _fix(*args, cwd=tmp_path)
+            assert proc.returncode == 1, proc.stderr
+            assert "audit.py: skipped (read-only file: not rewritten)" in proc.stderr
+        assert path.read_text() == SCRIPT and stat.S_IMODE(path.stat().st_mode) == 0o444
+    finally:
+        path.chmod(0o644)
+
+
+def test_notebook_sites_are_shown_by_cell_and_line(tmp_path: Path) -> None:
+    nb = {"cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Audit\n"]},
+        {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
+         "source": ["import os, requests\n", "BASE = \"https://acme.eu-1.celonis.cloud\"\n",
+                    "r = requests.get(f\"{BASE}/log/api/external/audit\", "
+                    "headers={\"Authorization\": \"AppKey \" + os.environ[\"K\"]})\n"]},
+        {"cell_type": "code", "execution_count": 2, "metadata": {}, "outputs": [],
+         "source": ["def f(url):\n", "    return requests.get(url, headers={\"Authorization\": \"AppKey \" + "
+                    "os.environ[\"K2\"]})\n"]},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "audit.ipynb"
+    path.write_text(json.dumps(nb, indent=1) + "\n")
+    preview = _fix("audit.ipynb", cwd=tmp_path)
+    assert "cell 2, line 2: left for a human: cannot resolve the Celonis URL" in preview.stderr
+    assert "cell 1, line 3: environment variable K is no longer read here" in preview.stderr
+    written = _fix("--write", "audit.ipynb", cwd=tmp_path)
+    assert "cell 2, line 3: left for a human: cannot resolve the Celonis URL" in written.stderr  # below the TODO
+    for proc in (preview, written):
+        assert "line 0" not in proc.stderr and ": cell " not in proc.stderr and "all:" not in proc.stderr
+    cells = json.loads(path.read_text())["cells"]
+    assert "".join(cells[2]["source"]).splitlines()[2].lstrip().startswith("return requests.get(url")
+
+
+def test_runtime_scheme_message(tmp_path: Path) -> None:
+    write(tmp_path, "switch.py", '''\
+        import os, requests
+        BASE = "https://acme.eu-1.celonis.cloud"
+        SCHEME = "AppKey" if os.getenv("ACME_KEY_KIND", "app") == "app" else "Bearer"
+        requests.get(f"{BASE}/log/api/external/audit", headers={"Authorization": f"{SCHEME} {os.environ['T']}"})
+    ''')
+    scan = run_cli("scan", "--no-git", "--format", "json", ".", cwd=tmp_path)
+    messages = [f["message"] for f in json.loads(scan.stdout)["findings"]]
+    assert messages and all("static key sent" not in m for m in messages)
+    assert any(m.startswith("Static Celonis key (scheme chosen at run time) sent as 'Authorization: AppKey' or "
+                            "'Authorization: Bearer'") for m in messages), messages
+
+
+def test_quiet_lists_only_what_needs_attention(tmp_path: Path) -> None:
+    write(tmp_path, "audit.py", SCRIPT)
+    write(tmp_path, "manual.py", MANUAL)
+    proc = _fix("-q", ".", cwd=tmp_path)
+    assert proc.returncode == 1 and "client_credentials_token" in proc.stdout
+    assert proc.stderr.splitlines() == [
+        "  manual.py: unchanged",
+        "    line 6: left for a human: cannot resolve the Celonis URL this key is sent to; send "
+        "f\"Bearer {client_credentials_token(<team URL>, '<scopes>')}\" by hand",
+    ]
+
+
+def test_extra_hosts_and_disabled_rules_reach_the_codemods(tmp_path: Path) -> None:
+    private = SCRIPT.replace("acme.eu-1.celonis.cloud", "celonis.acme-private.example")
+    path = write(tmp_path, "jobs/audit.py", private)
+    assert _fix("--write", "jobs", cwd=tmp_path).returncode == 0 and path.read_text() == private  # not Celonis
+    write(tmp_path, ".celonis-migrator.toml", 'extra-hosts = ["celonis.acme-private.example"]\n')
+    proc = _fix("--write", "jobs", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert 'client_credentials_token(BASE, "audit.log:read")' in path.read_text()
+    both = write(tmp_path, "two/both.py", SCRIPT + '\n\ndef members():\n    return requests.get(f"{BASE}/api/external/'
+                                                   'members", headers={"Authorization": "Bearer " + os.environ["UK"]})\n')
+    proc = _fix("--write", "--disable-rule", "celonis-bearer-static-key", "two", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = both.read_text()
+    assert 'client_credentials_token(BASE, "audit.log:read")' in text and '"Bearer " + os.environ["UK"]' in text

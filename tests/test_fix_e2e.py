@@ -173,3 +173,162 @@ def test_fake_host_refuses_unsupported_grants_and_insufficient_scope() -> None:
             urllib.request.urlopen(req)
         assert err.value.code == 403 and json.load(err.value)["error"] == "insufficient_scope"
     assert "s" not in {r.auth for r in fake.log}
+
+
+# ---------------------------------------------------------------------- the generated helper, hardened
+URLLIB_SCRIPT = '''\
+import json
+import os
+import urllib.request
+
+BASE = os.environ.get("CELONIS_URL", "https://acme.eu-1.celonis.cloud")
+
+
+def members():
+    req = urllib.request.Request(BASE + "/api/external/members")
+    req.add_header("Authorization", "AppKey %s" % os.environ["ACME_APP_KEY"])
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return len(json.load(resp)["content"])
+'''
+
+
+def _generated_helper(tmp_path: Path, **env: str) -> Path:
+    """Migrate a script through the CLI (with `oauth-env` when given) and return the helper it generated."""
+    if env:
+        (tmp_path / ".celonis-migrator.toml").write_text(
+            "oauth-env = { " + ", ".join(f'{k} = "{v}"' for k, v in env.items()) + " }\n")
+    (tmp_path / "members.py").write_text(URLLIB_SCRIPT + '\n\nif __name__ == "__main__":\n    print(members())\n')
+    proc = run_cli("fix", "--write", "--no-git", ".", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    return tmp_path / "celonis_oauth.py"
+
+
+def _load(path: Path):  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"celonis_oauth_{abs(hash(str(path)))}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Recorder:
+    """A local HTTP server that answers every request with `status` (+ Location) and records what it got."""
+
+    def __init__(self, status: int = 200, location: str = "") -> None:
+        import http.server
+        import threading
+
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _any(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                recorder.requests.append((self.command, self.path, dict(self.headers), body))
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
+                payload = b'{"access_token": "stolen", "expires_in": 900}'
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = _any
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_helper_refuses_redirects_from_the_token_endpoint(tmp_path: Path, status: int) -> None:
+    helper = _generated_helper(tmp_path)
+    elsewhere = _Recorder()
+    redirector = _Recorder(status, location=elsewhere.url + "/oauth2/token")
+    secret = "s3cret-never-forwarded"
+    code = (f"import sys\nsys.path.insert(0, {str(helper.parent)!r})\n"
+            "from celonis_oauth import client_credentials_token, CelonisOAuthError\n"
+            f"try:\n    client_credentials_token({redirector.url!r}, 'audit.log:read')\nexcept CelonisOAuthError as exc:\n"
+            "    print('refused:', exc)\n")
+    try:
+        for method in ("basic", "post"):
+            env = {**os.environ, "CELONIS_CLIENT_ID": "cid", "CELONIS_CLIENT_SECRET": secret,
+                   "CELONIS_OAUTH_AUTH_METHOD": method, "NO_PROXY": "*"}
+            proc = subprocess.run([sys.executable, "-c", code], env=env, check=False, capture_output=True, text=True, timeout=60)
+            assert proc.returncode == 0, proc.stderr
+            assert proc.stdout.startswith("refused: the token endpoint") and f"redirected (HTTP {status})" in proc.stdout
+            assert secret not in proc.stdout + proc.stderr
+    finally:
+        redirector.close()
+        elsewhere.close()
+    assert len(redirector.requests) == 2
+    assert elsewhere.requests == []  # the credentials went nowhere else
+
+
+def test_helper_refuses_plain_http_except_loopback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    helper = _load(_generated_helper(tmp_path))
+    monkeypatch.setenv("CELONIS_CLIENT_ID", "cid")
+    monkeypatch.setenv("CELONIS_CLIENT_SECRET", "sec")
+    for url in ("http://203.0.113.7", "http://acme.eu-1.celonis.cloud/", "ftp://acme.eu-1.celonis.cloud"):
+        with pytest.raises(helper.CelonisOAuthError, match="must start with https://") as err:
+            helper.client_credentials_token(url, "audit.log:read")
+        assert "sec" not in str(err.value)
+    for url in ("http://127.0.0.1:8080", "http://localhost:8080/x", "http://[::1]:8080", "https://acme.eu-1.celonis.cloud"):
+        assert helper._origin(url) == url.removesuffix("/x")
+    with FakeCelonis({"cid": ClientSpec("sec", ("team.user-group-info:read",))}) as fake:
+        port = fake.url.rsplit(":", 1)[1]
+        assert helper.client_credentials_token(f"http://localhost:{port}", "team.user-group-info:read")
+        assert fake.tokens_issued("cid") == 1
+
+
+def test_configured_env_names_are_what_the_migrated_code_reads(tmp_path: Path) -> None:
+    _generated_helper(tmp_path, **{"client-id": "ACME_OAUTH_ID", "client-secret": "ACME_OAUTH_SECRET"})
+    with FakeCelonis({"cid": ClientSpec("sec", ("team.user-group-info:read",))}) as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CELONIS_", "ACME_"))}
+        env.update(CELONIS_URL=fake.url, ACME_OAUTH_ID="cid", ACME_OAUTH_SECRET="sec", NO_PROXY="*")
+        proc = subprocess.run([sys.executable, "members.py"], cwd=tmp_path, env=env, check=False, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == "1" and fake.tokens_issued("cid") == 1
+        env.update(CELONIS_CLIENT_ID="cid", CELONIS_CLIENT_SECRET="sec")
+        del env["ACME_OAUTH_SECRET"]
+        proc = subprocess.run([sys.executable, "members.py"], cwd=tmp_path, env=env, check=False, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode != 0 and "set ACME_OAUTH_ID and ACME_OAUTH_SECRET" in proc.stderr
+
+
+def test_migrated_package_runs_as_script_and_as_package_module(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "lib.py").write_text(URLLIB_SCRIPT)
+    (pkg / "tool.py").write_text(URLLIB_SCRIPT + '\n\nif __name__ == "__main__":\n    print(members())\n')
+    proc = run_cli("fix", "--write", "--no-git", "pkg", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("lib.py", "tool.py"):
+        assert (pkg / name).read_text().count("from .celonis_oauth import client_credentials_token\n") == 1
+    with FakeCelonis({"cid": ClientSpec("sec", ("team.user-group-info:read",))}) as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CELONIS_", "ACME_"))}
+        env.update(CELONIS_URL=fake.url, CELONIS_CLIENT_ID="cid", CELONIS_CLIENT_SECRET="sec", NO_PROXY="*")
+        runs = [subprocess.run(args, cwd=tmp_path, env=env, check=False, capture_output=True, text=True, timeout=60) for args in (
+            [sys.executable, "pkg/tool.py"],
+            [sys.executable, "-m", "pkg.tool"],
+            [sys.executable, "-c", "import pkg.lib, pkg.tool; print(pkg.lib.members() + pkg.tool.members() - 1)"],
+            [sys.executable, "-c", "import sys; sys.path.insert(0, 'pkg'); import lib; print(lib.members())"],
+        )]
+    for proc in runs:
+        assert proc.returncode == 0 and proc.stdout.strip() == "1", (proc.args, proc.stderr)
+    assert fake.tokens_issued("cid") == 4 and all(r.status == 200 for r in fake.api_requests())

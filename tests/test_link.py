@@ -87,3 +87,38 @@ def test_env_names_prefer_env_over_other_names_and_linked_is_capped():
     linked = link_findings([named, *many])
     assert {f.credential_id for f in linked} == {"env:CELONIS_API_TOKEN"}
     assert len(linked[0].linked) == MAX_LINKED and "p.json:2" not in linked[0].linked
+
+
+def _hosted(f: Finding, *hosts: str) -> Finding:
+    from migrator.types import Endpoint
+
+    return replace(f, endpoints=tuple(Endpoint("GET", f"https://{h}/x", "/x", host=h) for h in hosts))
+
+
+def test_the_same_name_sent_to_two_teams_is_two_credentials():
+    a = _hosted(finding("svc_a/a.py", 3, KeySource("env", "CELONIS_API_TOKEN")), "acme.eu-1.celonis.cloud")
+    b = _hosted(finding("svc_b/b.py", 3, KeySource("env", "CELONIS_API_TOKEN")), "Globex.us-2.celonis.cloud")
+    a2 = _hosted(finding("svc_a/a2.py", 3, KeySource("env", "CELONIS_API_TOKEN")), "ACME.eu-1.celonis.cloud")
+    linked = link_findings([a, b, a2])
+    assert [f.credential_id for f in linked] == [
+        "env:CELONIS_API_TOKEN@acme.eu-1.celonis.cloud",
+        "env:CELONIS_API_TOKEN@globex.us-2.celonis.cloud",
+        "env:CELONIS_API_TOKEN@acme.eu-1.celonis.cloud",
+    ]
+    assert linked[0].linked == ("svc_a/a2.py:3",) and linked[1].linked == ()
+    # A host-less finding of that name could be either team's: it stays apart.
+    env = finding("svc_b/.env", 1, KeySource("literal", "CELONIS_API_TOKEN"), ("env:CELONIS_API_TOKEN",))
+    assert ids([a, b, env]) == [
+        "env:CELONIS_API_TOKEN@acme.eu-1.celonis.cloud",
+        "env:CELONIS_API_TOKEN@globex.us-2.celonis.cloud",
+        "env:CELONIS_API_TOKEN",
+    ]
+    # With one team only, it joins, and the id keeps its plain name.
+    assert ids([a, env, a2]) == ["env:CELONIS_API_TOKEN"] * 3
+
+
+def test_a_literal_key_sent_to_two_teams_is_two_credentials():
+    a = _hosted(finding("a.py", 1, KeySource("literal"), literal=FAKE_APP_KEY), "acme.eu-1.celonis.cloud")
+    b = _hosted(finding("b.py", 1, KeySource("literal"), literal=FAKE_APP_KEY), "globex.us-2.celonis.cloud")
+    first, second = ids([a, b])
+    assert first != second

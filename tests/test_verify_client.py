@@ -359,3 +359,144 @@ def test_report_live_check_without_granted_yaml_leaves_permissions_to_assign(sec
     [row] = doc.by_id("permissions-table").rows()
     assert row.attrs["data-status"] == "to-assign"
     assert "live token check cannot see permissions" in row.text
+
+
+# ---- hostile token endpoints: the secret in any encoding, tokens, long text ---------------------------
+
+ODD_SECRET = "p@ss+w/rd=Secret!! 2024 xyz"
+
+
+def _secret_spellings(secret: str) -> list[str]:
+    import base64
+    import urllib.parse
+
+    basic = f"{urllib.parse.quote_plus(CLIENT_ID)}:{urllib.parse.quote_plus(secret)}"
+    pairs = [basic, f"{CLIENT_ID}:{secret}"]
+    return [
+        secret,
+        urllib.parse.quote_plus(secret),
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote(secret),
+        *(base64.b64encode(p.encode()).decode() for p in pairs),
+        "Secret%21%21",  # a fragment is a leak too
+        "w/rd=Secret",
+    ]
+
+
+class _Echo:
+    """A token endpoint on 127.0.0.1 that echoes the request body and Authorization header in
+    `error_description`; with `grant` it issues a token for that scope alone, then echoes it too."""
+
+    def __init__(self, grant: str | None = None, pad: int = 0) -> None:
+        self.tokens: list[str] = []
+        echo = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                import urllib.parse
+
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                scope = urllib.parse.parse_qs(body).get("scope", [""])[0]
+                if grant and scope == grant:
+                    # Opaque, not key-shaped: only verify-client's own memory of it can hide it.
+                    token = f"opaque-token-{len(echo.tokens)}-{'a1b2c3d4' * 4}"
+                    echo.tokens.append(token)
+                    self._send(200, {"access_token": token, "token_type": "Bearer", "scope": scope})
+                    return
+                error = "invalid_scope" if grant and " " in scope else "server_error"
+                seen = " ".join(echo.tokens)
+                text = f"{'x' * pad} seen={seen} bad request {body} auth={self.headers.get('Authorization')}"
+                self._send(400, {"error": error, "error_description": text})
+
+            def _send(self, status: int, payload: dict) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+    def __enter__(self) -> "_Echo":
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.mark.parametrize("method", ["client_secret_post", "client_secret_basic", "auto"])
+def test_an_endpoint_echoing_the_request_never_makes_the_secret_show(tmp_path, method):
+    with _Echo() as host:
+        proc = run_cli("verify-client", "--team-url", host.url, "--scopes", AUDIT, "--auth-method", method,
+                       env=_env(ODD_SECRET), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    everything = proc.stdout + proc.stderr
+    assert "server_error" in everything and "bad request" in everything  # the error is still explained
+    for spelling in _secret_spellings(ODD_SECRET):
+        assert spelling not in everything and spelling.lower() not in everything.lower(), spelling
+    assert "[secret]" in everything and len(proc.stderr.splitlines()) == 1
+
+
+def test_a_token_received_earlier_is_never_echoed_back(tmp_path):
+    with _Echo(grant=AUDIT) as host:
+        proc = run_cli("verify-client", "--team-url", host.url, "--scopes", f"{AUDIT} {LOGINS}",
+                       "--auth-method", "client_secret_post", env=_env(ODD_SECRET), cwd=tmp_path)
+        tokens = host.tokens
+    assert proc.returncode == 2 and tokens, proc.stdout + proc.stderr
+    everything = proc.stdout + proc.stderr
+    assert not any(t in everything or t[:12] in everything for t in tokens)
+    assert ODD_SECRET not in everything and "server_error" in everything and "seen=[secret]" in everything
+
+
+def test_server_text_is_cut_short(tmp_path):
+    with _Echo(pad=5000) as host:
+        proc = run_cli("verify-client", "--team-url", host.url, "--scopes", AUDIT, env=_env(ODD_SECRET),
+                       cwd=tmp_path)
+    assert proc.returncode == 2
+    assert len(proc.stderr) < 400 and "x" * 200 not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("https://[::1", "not a valid URL"),
+        ("https://acme.eu-1.celonis.cloud:99999", "not a valid URL"),
+        ("https://acme .eu-1.celonis.cloud", "no spaces"),
+    ],
+)
+def test_cli_malformed_team_urls_are_one_line_errors(tmp_path, url, message):
+    proc = run_cli("verify-client", "--team-url", url, "--scopes", AUDIT, env=_env(ODD_SECRET), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "internal error" not in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+
+
+def test_cli_checks_only_the_scopes_of_the_team_it_asks(secret, tmp_path):
+    """Code that reaches two teams plans two clients; the team URL's own client is the one checked."""
+    write(tmp_path, ".celonis-migrator.toml", "")
+
+    def finding(path: str, host: str, api_path: str, api: str, scope: str) -> dict:
+        endpoint = {"method": "GET", "path": api_path, "host": host, "api": api, "scopes": [scope],
+                    "permissions": [], "status": "documented", "basis": "D"}
+        return {"path": path, "line": 3, "key_source": {"kind": "env", "name": "K"}, "endpoints": [endpoint]}
+
+    scan = {"schema_version": 1, "findings": [
+        finding("repo/a/a.py", "127.0.0.1", "/log/api/external/audit", "audit-log", AUDIT),
+        finding("repo/b/b.py", "globex.us-2.celonis.cloud", "/api/external/members", "team-members", MEMBERS),
+    ]}
+    (tmp_path / "scan.json").write_text(json.dumps(scan), encoding="utf-8")
+    with fake(secret, (AUDIT,)) as host:
+        proc = run_cli("verify-client", "--team-url", host.url, "--from", "scan.json", "--format", "json",
+                       env=_env(secret), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["requested"] == [AUDIT]

@@ -36,6 +36,15 @@ HEADER_RULES = ("celonis-appkey-header", "celonis-bearer-static-key", "celonis-r
 MANUAL = "celonis_oauth.manual"
 #: context.scratch key: list of (line, text) notes (key sources now unused, blockers to verify).
 NOTES = "celonis_oauth.notes"
+#: context.scratch key: names the rewritten code imports from the helper.
+IMPORTS = "celonis_oauth.imports"
+#: context.scratch key: when true, the caller (`codemods.rewrite`) adds the helper import once, after
+#: every codemod ran; otherwise each codemod queues it with AddImportsVisitor (absolute imports only).
+DEFER_IMPORTS = "celonis_oauth.defer_imports"
+#: context.scratch keys: extra Celonis hosts to detect sites with, and rule ids whose sites are left alone
+#: (the `extra-hosts` and `disable-rules` settings, as the scan used them).
+EXTRA_HOSTS = "celonis_oauth.extra_hosts"
+DISABLED_RULES = "celonis_oauth.disabled_rules"
 TODO_PREFIX = "# TODO(celonis-oauth): "
 _CLIENT_CTOR = re.compile(r"(^|\.)(Session|Client|AsyncClient|ClientSession)$")
 _HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options"}
@@ -81,7 +90,10 @@ class SiteCommand(VisitorBasedCodemodCommand):
         from migrator.detect.python import scan_python
         from migrator.scopes import build_plan
 
-        findings = scan_python(self.context.filename or "<fix>", tree.code)
+        disabled = self.context.scratch.get(DISABLED_RULES, ())
+        findings = [f for f in scan_python(self.context.filename or "<fix>", tree.code,
+                                           extra_hosts=self.context.scratch.get(EXTRA_HOSTS, ()))
+                    if f.rule_id not in disabled]
         if self.scopes is None:
             self.scopes = build_plan(e for f in findings for e in f.endpoints).scope_string
         mine = [f for f in findings if f.rule_id in self.RULES]
@@ -311,8 +323,16 @@ class SiteCommand(VisitorBasedCodemodCommand):
             start=f"f{quote}", end=quote)
 
     def need_import(self, name: str) -> None:
-        AddImportsVisitor.add_needed_import(self.context, helper.MODULE, name,
-                                            relative=1 if self.relative_import else 0)
+        """Import `name` from the helper: once per file, whatever the number of sites and codemods.
+
+        AddImportsVisitor cannot see an existing relative import without a package name, and the
+        codemods share one context, so queuing there from each codemod duplicated
+        `from .celonis_oauth import ...`; `codemods.rewrite` sets DEFER_IMPORTS and adds it itself.
+        """
+        self.context.scratch.setdefault(IMPORTS, set()).add(name)
+        if not self.context.scratch.get(DEFER_IMPORTS):
+            AddImportsVisitor.add_needed_import(self.context, helper.MODULE, name,
+                                                relative=1 if self.relative_import else 0)
 
     def replace(self, node: cst.CSTNode, new: cst.CSTNode) -> None:
         self._replace[id(node)] = new

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.codemods._sites import HEADER_RULES, MANUAL, TODO_PREFIX, SiteCommand, site_key
+from migrator.codemods._sites import DEFER_IMPORTS, HEADER_RULES, MANUAL, TODO_PREFIX, SiteCommand, site_key
 from migrator.detect.pyindex import dotted
 from migrator.types import Finding
 
@@ -27,6 +27,10 @@ class ManualSitesCommand(SiteCommand):
         self.context.scratch[SITES] = []
         self._planned: list[tuple[int, str, int, bool]] = []
         result = super().transform_module_impl(tree)
+        if self.context.scratch.get(DEFER_IMPORTS):
+            # codemods.rewrite moves these lines past the TODO comments (and every later change) itself.
+            self.context.scratch[SITES] = [(line, reason) for line, reason, _s, _n in self._planned]
+            return result
         added = sorted(stmt_line for _l, _r, stmt_line, new in self._planned if new)
         self.context.scratch[SITES] = [(line + sum(1 for a in added if a <= line), reason)
                                        for line, reason, _s, _n in self._planned]

@@ -32,6 +32,7 @@ DETECTORS: dict[str, str] = {
     "dockerfile": "shell",
     "http": "shell",
     "powershell": "shell",
+    "groovy": "shell",
     "markdown": "markdown",
     "javascript": "codepatterns",
     "java": "codepatterns",
@@ -59,6 +60,7 @@ KEYWORD_PATTERNS: dict[str, str] = {
     **dict.fromkeys(("yaml", "json", "dotenv", "ini", "toml", "properties"), "configrules.KEYWORDS"),
     "notebook": "notebook._KEYWORDS",
     **dict.fromkeys(("shell", "dockerfile", "http", "powershell"), "shell._KEYWORDS"),
+    "groovy": "shell._KEYWORDS",
     "markdown": "markdown._KEYWORDS",
     **dict.fromkeys(("javascript", "java", "csharp", "go", "kotlin", "scala"), "codepatterns._KEYWORDS"),
 }

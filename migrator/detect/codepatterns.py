@@ -13,7 +13,12 @@ Then, per site:
 - *Context*: the file must hold a team host or a Celonis service path in a string or template
   literal; a site whose nearest URL is another vendor's host is not reported.
 - *Endpoints*: every Celonis URL or path string of the file (concatenations folded), with the
-  nearest visible HTTP method, goes to the nearest site.
+  nearest visible HTTP method, goes to one site: the site in the same statement (a Java builder
+  chain, `fetch(url, {headers})`); else the site linked by a variable (`req2.Header.Set` for
+  `req2, _ := http.NewRequest(...)`, `http.GetStringAsync` after `http.DefaultRequestHeaders`),
+  following one assignment (`url := ...` then `http.NewRequest("GET", url, nil)`); else, in the
+  same block, the next site when no other URL comes between, or the last site before; else the
+  nearest site by line.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from migrator import endpoints as ep
 from migrator.detect.shell import foreign_host
@@ -174,8 +179,16 @@ def scan_code_text(path: str, text: str, language: str, *, extra_hosts: Iterable
     if not any(t.endpoint for t in targets) and not _team_hosts(src, list(folded.values())):
         return []
     sites = [s for s in _sites(src) if not s.value.oauth and not _oauth_nearby(src, s)]
-    sites = [s for s in sites if not _aimed_elsewhere(s, targets)]
-    assigned = _assign(src, sites, [(t.line, t.endpoint) for t in targets if t.endpoint])
+    linker = _Linker(src, sites, [t.pos for t in targets])
+    owners = [linker.owner(t.pos) for t in targets]
+    sites = [s for i, s in enumerate(sites) if not _aimed_elsewhere(s, targets, [t for t, o in zip(targets, owners)
+                                                                                   if o == i])]
+    kept = {id(s): n for n, s in enumerate(sites)}
+    assigned: list[list[Endpoint]] = [[] for _ in sites]
+    for t, owner in zip(targets, owners):
+        site = linker.sites[owner] if owner is not None else None
+        if t.endpoint and site is not None and id(site) in kept:
+            assigned[kept[id(site)]].append(t.endpoint)
     return [_finding(src, site, eps) for site, eps in zip(sites, assigned)]
 
 
@@ -437,21 +450,259 @@ def _method_near(src: _File, pos: int) -> str:
     return min(hints)[1] if hints else "?"
 
 
-def _aimed_elsewhere(site: _Site, targets: list[_Target]) -> bool:
-    """True when the URL nearest the site is another vendor's host."""
+def _aimed_elsewhere(site: _Site, targets: list[_Target], own: list[_Target]) -> bool:
+    """True when the URLs linked to the site are all another vendor's; with none, when the nearest one is."""
+    if own:
+        return all(t.endpoint is None for t in own)
     if not targets:
         return False
     nearest = min(targets, key=lambda t: (abs(t.pos - site.start), t.endpoint is None))
     return nearest.endpoint is None
 
 
-def _assign(src: _File, sites: list[_Site], endpoints: list[tuple[int, Endpoint]]) -> list[list[Endpoint]]:
-    """Each endpoint goes to the nearest site by line (the earlier on a tie)."""
-    out: list[list[Endpoint]] = [[] for _ in sites]
-    lines = [src.line_of(s.start) for s in sites]
-    for line, endpoint in endpoints if sites else ():
-        best = min(range(len(sites)), key=lambda i: (abs(lines[i] - line), i))
-        out[best].append(endpoint)
+# --- statements: which site does a URL belong to ---------------------------------------------
+
+#: `const x =`, `HttpRequest req =`, `req2, _ :=`, `val r: Request =`: the variable a statement assigns.
+_ASSIGNED = re.compile(  # used with match(code, start): anchored at the statement's start
+    r"""(?:(?:export|const|let|var|val|final|private|protected|public|internal|static|readonly|lateinit
+          |override|implicit|using|await|auto)\s+)*
+        (?:[A-Za-z_][\w.]*(?:<[^=;()]*?>)?(?:\[\])?\??\s+)?
+        (?P<var>[A-Za-z_$][\w$]*)\s*(?:,\s*[A-Za-z_$][\w$]*\s*)*(?::\s*[^=\n]{1,60}?)?\s*(?::=|=)(?![=>])""",
+    re.VERBOSE,
+)
+#: `req2.Header.Set(`, `h.setBearerAuth(`, `http.DefaultRequestHeaders...`: the object a statement works on.
+_HEAD = re.compile(r"^(?:(?:await|return|yield|go|defer)\s+)?(?P<head>[a-z_$][\w$]*)\s*(?:\?\.|\.|\[)")
+_WORD = re.compile(r"(?<![\w$.])[A-Za-z_$][\w$]*")
+_NOT_VARIABLES = frozenset({
+    "this", "self", "super", "it", "return", "await", "new", "const", "let", "var", "val", "func", "fun", "def",
+    "export", "import", "package", "if", "for", "while", "else", "try", "catch", "async", "suspend", "public",
+    "private", "static", "final", "process", "console", "window", "document", "System",
+})
+#: Package names that read like variables (`http.NewRequest` in Go; in C# `http` is usually an HttpClient).
+_PACKAGES = {"go": frozenset({"http", "fmt", "os", "url", "strings", "json", "io", "bytes", "context"})}
+#: A brace after a word opening an expression, not a block: C#/Java `new HttpClient {`, `new String[] {`,
+#: Go `= []string{`, `:= http.Header{`, `return &Req{` (`headers: {`, `= {` are decided before).
+_EXPRESSION_BRACE = re.compile(
+    r"(?:\breturn|\bnew\s+[\w.<>\[\]]+|(?:(?<![!<>=])=|[(,&]|\breturn)\s*&?[\w.\[\]*]+)$"
+)
+_CONTINUES_AFTER = frozenset("+-*/%,=(.&|?:<>!")
+_CONTINUES_BEFORE = frozenset(".?:+&|")
+
+
+@dataclass
+class _Statement:
+    start: int
+    end: int
+    #: Offset of the `{` of the enclosing block, -1 at the top level.
+    block: int
+    #: Offset of the statement that opened the enclosing block (`client.get(url) {`), -1 if none.
+    opener: int
+    #: The blanked text of the file (see `_blank`); the properties below read it on first use.
+    code: str = field(repr=False)
+
+    @cached_property
+    def assigned(self) -> str | None:
+        """The variable the statement assigns, if any."""
+        found = _ASSIGNED.match(self.code, self.start, self.end)
+        return found.group("var") if found else None
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The identifiers the statement names (not after a `.`)."""
+        return frozenset(_WORD.findall(self.code, self.start, self.end))
+
+
+class _Linker:
+    """Decides the site each URL of the file belongs to (see the module docstring)."""
+
+    #: Text analysed on either side of the sites; a bundle's far ends fall back to the nearest site by line.
+    WINDOW = 64_000
+
+    def __init__(self, src: _File, sites: list[_Site], urls: list[int]) -> None:
+        self.src = src
+        self.sites = sites
+        self.urls = sorted(urls)
+        self.code = _blank(src)
+        self.lo = max(0, min((s.start for s in sites), default=0) - self.WINDOW)
+        self.lo = self.code.rfind("\n", 0, self.lo) + 1 if self.lo else 0
+        self.hi = min(len(self.code), max((s.end for s in sites), default=0) + self.WINDOW)
+        self.statements = _statements(self.code, self.lo, self.hi) if sites else []
+        self.starts = [s.start for s in self.statements]
+        self.site_statement = [self.statement_at(s.start) for s in sites]
+        self.site_vars = [self._site_vars(i) for i in range(len(sites))]
+
+    def statement_at(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, pos) - 1)
+
+    def _site_vars(self, i: int) -> frozenset[str]:
+        stmt = self.statements[self.site_statement[i]]
+        names = {stmt.assigned}
+        head = _HEAD.match(self.code[stmt.start:self.sites[i].start])
+        if head:
+            names.add(head.group("head"))
+        packages = _PACKAGES.get(self.src.language, frozenset())
+        return frozenset(n for n in names if n and n not in _NOT_VARIABLES and n not in packages)
+
+    def owner(self, pos: int) -> int | None:
+        """Index of the site a URL at `pos` belongs to, or None when the file has no site."""
+        if not self.sites:
+            return None
+        if not self.lo <= pos < self.hi:
+            return self._nearest(pos)
+        first = index = self.statement_at(pos)
+        for _hop in range(3):
+            found = self._same_statement(index, pos)
+            if found is None:
+                found = self._by_variable(index)
+            if found is not None:
+                return found
+            hop = self._next_use(index)
+            if hop is None:
+                break
+            index = hop
+        return self._in_block(first, pos)
+
+    def _same_statement(self, index: int, pos: int) -> int | None:
+        """A site in the statement, or in the block the statement opens (Kotlin `client.get(url) { ... }`)."""
+        start = self.statements[index].start
+        here = [i for i, s in enumerate(self.site_statement)
+                if s == index or self.statements[s].opener == start]
+        return min(here, key=lambda i: abs(self.sites[i].start - pos)) if here else None
+
+    def _by_variable(self, index: int) -> int | None:
+        stmt = self.statements[index]
+        linked = [i for i, names in enumerate(self.site_vars) if names & stmt.words]
+        if not linked:
+            return None
+        created = [i for i in linked if stmt.assigned in self.site_vars[i]]
+        after = [i for i in (created or linked) if self.sites[i].start >= stmt.end]
+        before = [i for i in (created or linked) if self.sites[i].start < stmt.start]
+        if created:  # the statement builds the request the header is then set on
+            return after[0] if after else before[-1] if before else created[0]
+        return before[-1] if before else after[0] if after else linked[0]
+
+    def _next_use(self, index: int) -> int | None:
+        """The first later statement that uses the variable this one assigns (`url := ...`, then `NewRequest(url)`)."""
+        name = self.statements[index].assigned
+        if not name or name in _NOT_VARIABLES:
+            return None
+        for j in range(index + 1, min(len(self.statements), index + 200)):
+            if name in self.statements[j].words:
+                return j
+            if self.statements[j].assigned == name:
+                return None
+        return None
+
+    def _in_block(self, index: int, pos: int) -> int:
+        """The next site of the block when no other URL comes first, else the last site before, else the nearest."""
+        block = self.statements[index].block
+        same = [i for i, s in enumerate(self.site_statement) if self.statements[s].block == block]
+        following = [i for i in same if self.sites[i].start > pos]
+        if following:
+            first = following[0]
+            lo, hi = self.statements[index].end, self.statements[self.site_statement[first]].start
+            if bisect.bisect_left(self.urls, hi) == bisect.bisect_left(self.urls, lo):  # no other URL between
+                return first
+        preceding = [i for i in same if self.sites[i].start < pos]
+        if preceding:
+            return preceding[-1]
+        return self._nearest(pos)
+
+    def _nearest(self, pos: int) -> int:
+        """The site nearest by line, the earlier on a tie."""
+        line = self.src.line_of(pos)
+        return min(range(len(self.sites)), key=lambda i: (abs(self.src.line_of(self.sites[i].start) - line), i))
+
+
+def _blank(src: _File) -> str:
+    """The text with comments and the insides of string literals replaced by spaces; a string keeps its
+    first and last character (its quotes), newlines are kept, so offsets stay."""
+    pieces, pos = [], 0
+    spans = [(start, end, False) for start, end in src.comments] + [(s, e, True) for s, e in src.strings.items()]
+    for start, end, is_string in sorted(spans):
+        if start < pos:
+            continue
+        pieces.append(src.text[pos:start])
+        if is_string and end - start >= 2:
+            pieces.append(src.text[start] + re.sub(r"[^\n]", " ", src.text[start + 1:end - 1]) + src.text[end - 1])
+        else:
+            pieces.append(re.sub(r"[^\n]", " ", src.text[start:end]))
+        pos = end
+    pieces.append(src.text[pos:])
+    return "".join(pieces)
+
+
+_STRUCTURE = re.compile(r"[()\[\]{};\n]")
+_NON_SPACE = re.compile(r"\S")
+_NEW_CALL = re.compile(r"\bnew\s+[\w.<>\[\]]+\s*\(\s*\)$")
+
+
+def _expression_brace(code: str, i: int) -> bool:
+    """True when the `{` at `i` opens an object literal or initializer rather than a block."""
+    tail = code[max(0, i - 80):i].rstrip()
+    last = tail[-1:]
+    if not last or last in "=(,:[?":
+        return bool(last)
+    if last == ")":
+        return "new" in tail and _NEW_CALL.search(tail) is not None
+    if last.isalnum() or last in "_]*>":
+        return _EXPRESSION_BRACE.search(tail) is not None
+    return False
+
+
+def _statements(code: str, lo: int = 0, hi: int | None = None) -> list[_Statement]:
+    """`code[lo:hi]` split into statements: `;`, a line end outside brackets (unless the expression
+    continues), and block braces end one; expression braces (object literals) count as brackets.
+
+    `code` is the text from `_blank`, so brackets in strings and comments are not seen.
+    """
+    hi = len(code) if hi is None else hi
+    out: list[_Statement] = []
+    braces: list[bool] = []  # is_expression, per open brace
+    blocks: list[tuple[int, int]] = [(-1, -1)]  # (offset of the block's `{`, start of its opener statement)
+    depth, start = 0, lo
+
+    def begin(end: int) -> int:
+        first = _NON_SPACE.search(code, start, end)
+        return first.start() if first else end
+
+    def close(end: int) -> None:
+        nonlocal start
+        first = begin(end)
+        if first < end:
+            out.append(_Statement(first, end, blocks[-1][0], blocks[-1][1], code))
+        start = end + 1
+
+    for found in _STRUCTURE.finditer(code, lo, hi):
+        i, ch = found.start(), found.group(0)
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == "{":
+            if depth > 0 or _expression_brace(code, i):
+                depth += 1
+                braces.append(True)
+            else:
+                opener = begin(i)
+                close(i)
+                braces.append(False)
+                blocks.append((i, opener if opener < i else -1))
+        elif ch == "}":
+            if braces.pop() if braces else False:
+                depth = max(0, depth - 1)
+            else:
+                close(i)
+                if len(blocks) > 1:
+                    blocks.pop()
+        elif ch == ";" and depth == 0:
+            close(i)
+        elif ch == "\n" and depth == 0:
+            before = code[max(start, i - 200):i].rstrip()
+            after = code[i + 1:i + 200].lstrip()
+            if before[-1:] not in _CONTINUES_AFTER and after[:1] not in _CONTINUES_BEFORE:
+                close(i)
+    close(hi)
     return out
 
 

@@ -473,7 +473,7 @@ def key_finding(entry: Entry, ctx: FileContext, scheme_hints: dict[str, tuple[st
     if kind is None:
         return None
     value = value or _entry_value(entry)
-    if value is None:
+    if value is None or not (kind == "official" or force or plausible_key(value)):
         return None
     local = group_has_context(entry.group, ctx.extra_hosts)
     if kind == "generic" and (is_device_record(entry.group) or not (local or ctx.celonis)):
@@ -496,6 +496,24 @@ def key_finding(entry: Entry, ctx: FileContext, scheme_hints: dict[str, tuple[st
                      "both are possible")
     return build(rule_id, ctx, entry, value, schemes, endpoints, confidence, notes,
                  entry_names(entry, ctx) if names is None else names)
+
+
+#: Shortest literal of unexpected shape still taken for a (modified or truncated) key under a key-like name.
+MIN_UNEXPECTED_KEY = 16
+
+
+def plausible_key(value: KeyValue) -> bool:
+    """A value that can be a key: a reference, a real-shape or documentation key, a placeholder
+    (`<your-key>`, `changeme`, `""`), or a literal of unexpected shape of at least 16 characters.
+
+    `low`, `true`, `disabled`, `v2` under a key-like name (a severity table, a feature flag) are not.
+    """
+    if value.literal is None:
+        return True
+    kind = redact.classify_literal(value.literal)
+    if kind in ("real-shape", "doc-example", "placeholder", "reference"):
+        return True
+    return kind == "unexpected-shape" and len(value.literal.strip()) >= MIN_UNEXPECTED_KEY
 
 
 def _entry_value(entry: Entry) -> Optional[KeyValue]:

@@ -32,11 +32,26 @@ def prefilter(text: str) -> bool:
     return rules.KEYWORDS.search(text) is not None
 
 
+#: This tool's own settings table (`[tool.celonis-migrator]` in pyproject.toml): rule ids and options, never keys.
+OWN_TABLE = ("tool", "celonis-migrator")
+
+
 def scan(source: SourceFile, extra_hosts: tuple[str, ...] = ()) -> list[Finding]:
     """Detector entry point (see migrator.detect) for dotenv, ini, toml and properties files."""
     root = PARSERS[source.kind](source.text)
+    if source.kind == "toml":
+        root = without_own_table(root)
     ctx = rules.build_context(source.path, source.kind, [root], source.text, extra_hosts)
     return rules.scan_entries([root], ctx)
+
+
+def without_own_table(root: Node) -> Node:
+    """The tree minus `[tool.celonis-migrator]` and its sub-tables (`severity`, `oauth-env`...)."""
+    tool = next((v for k, v in root.items if k.value == OWN_TABLE[0]), None) if isinstance(root, Mapping) else None
+    if not isinstance(root, Mapping) or not isinstance(tool, Mapping):
+        return root
+    pruned = Mapping([(k, v) for k, v in tool.items if k.value != OWN_TABLE[1]], tool.line, tool.col)
+    return Mapping([(k, pruned if v is tool else v) for k, v in root.items], root.line, root.col)
 
 
 # --- dotenv --------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ as one shell text, and Markdown cells as Markdown. Each finding is mapped back t
 (0-based, among all cells), its line in the cell, and the line and column of the `.ipynb` file
 where that source line is written, found by a small position-tracking pass over the raw JSON.
 Outputs are only searched for real-shape keys: pycelonis prints `'[secure]'`, never the key.
+Real-shape key literals in any cell's source are reported here too, with their cell and line, so
+that the generic literal pass (which reads the raw JSON) finds them taken, or merges into them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrator import redact
+from migrator.detect.literals import KEY_CANDIDATE
 from migrator.detect.shell import scan_shell_text
 from migrator.errors import MigratorError
 from migrator.findings import make_finding
@@ -73,7 +76,8 @@ class _Cell:
     kind: str
     lines: list[str]
     origins: list[_Origin]
-    outputs: list[tuple[str, _Origin]] = field(default_factory=list)
+    #: (text, where it is written, its first line within its output) of each text output piece.
+    outputs: list[tuple[str, _Origin, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -115,8 +119,9 @@ def scan(source: SourceFile, extra_hosts: tuple[str, ...] = ()) -> list[Finding]
         commands = scan_shell_text(source.path, shell.text, extra_hosts=extra_hosts)
         found += [_remap(f, shell, cells) for f in commands]
     found += _scan_markdown(source.path, markdown, cells, extra_hosts)
-    found = _merge_outputs(_with_key_type(found, cells), _output_findings(source.path, cells))
-    return _unique_fingerprints(found)
+    found = _with_key_type(found, cells)
+    extra = _source_literal_findings(source.path, cells, found) + _output_findings(source.path, cells)
+    return _unique_fingerprints(_annotate_repeated_keys(found + extra))
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -234,9 +239,13 @@ def _source_lines(source: Any, path: Path, positions: Positions) -> tuple[list[s
     return lines, origins
 
 
-def _outputs(cell: dict[str, Any], path: Path, positions: Positions) -> list[tuple[str, _Origin]]:
-    """Text outputs (stream text, text/plain results, tracebacks) with their positions; images never."""
-    out: list[tuple[str, _Origin]] = []
+def _outputs(cell: dict[str, Any], path: Path, positions: Positions) -> list[tuple[str, _Origin, int]]:
+    """Text outputs (stream text, text/plain results, tracebacks) with their positions; images never.
+
+    Each piece also carries the line of the output it starts on (1-based; a traceback's frames count
+    as lines), so that a key printed in it can be placed on a line of that output.
+    """
+    out: list[tuple[str, _Origin, int]] = []
     outputs = cell.get("outputs")
     for k, output in enumerate(outputs if isinstance(outputs, list) else []):
         if not isinstance(output, dict):
@@ -246,10 +255,12 @@ def _outputs(cell: dict[str, Any], path: Path, positions: Positions) -> list[tup
                            ("traceback", output.get("traceback")), ("evalue", output.get("evalue"))):
             where = path + ("outputs", k) + (key if isinstance(key, tuple) else (key,))
             items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+            line_in_output = 1
             for j, text in items:
                 if isinstance(text, str):
                     line, column, token = positions.get(where if j is None else where + (j,), (1, 1, '""'))
-                    out.append((text, _Origin(line, column, token, 0)))
+                    out.append((text, _Origin(line, column, token, 0), line_in_output))
+                    line_in_output += text.count("\n") + (1 if key == "traceback" and not text.endswith("\n") else 0)
     return out
 
 
@@ -373,8 +384,13 @@ def _cell_words(view: _View, view_line: int) -> str:
     return f"cell {cell} line {n}"
 
 
+#: Rules whose scheme follows pycelonis' CELONIS_KEY_TYPE (content-cli probes its own).
+_KEY_TYPE_RULES = ("pycelonis-static-key", "celonis-api-token-env")
+
+
 def _with_key_type(findings: list[Finding], cells: list[_Cell]) -> list[Finding]:
-    """An env-only pycelonis login learns its scheme from `%env CELONIS_KEY_TYPE=...` in the notebook."""
+    """`%env CELONIS_KEY_TYPE=...` in the notebook decides the scheme of the CELONIS_API_TOKEN it sets:
+    the env-only pycelonis login and the `%env CELONIS_API_TOKEN` finding take it."""
     found = next(((c.index, m.group("value").upper()) for c in cells if c.kind == "code"
                   for m in [_KEY_TYPE_MAGIC.search("\n".join(c.lines))] if m), None)
     if found is None or found[1] not in _SCHEME_BY_KEY_TYPE:
@@ -382,22 +398,81 @@ def _with_key_type(findings: list[Finding], cells: list[_Cell]) -> list[Finding]
     cell, key_type = found
     scheme = _SCHEME_BY_KEY_TYPE[key_type]
     note = f"%env CELONIS_KEY_TYPE={key_type} in cell {cell}: the key is sent as {scheme}"
-    return [replace(f, notes=(*f.notes, note)) if f.key_source == KeySource("env", "CELONIS_API_TOKEN")
-            and len(f.auth_schemes) > 1 else f for f in findings]
+    out = []
+    for f in findings:
+        reads_token = f.key_source == KeySource("env", "CELONIS_API_TOKEN") or (
+            f.rule_id == "celonis-api-token-env" and f.key_source.kind == "literal")
+        if reads_token and f.rule_id in _KEY_TYPE_RULES and len(f.auth_schemes) > 1:
+            f = _with_schemes(f, (scheme,))
+            f = replace(f, notes=tuple(n for n in f.notes if "scheme depends on" not in n) + (note,))
+        out.append(f)
+    return out
+
+
+def _with_schemes(finding: Finding, schemes: tuple[str, ...]) -> Finding:
+    """The finding with its scheme decided: kind, scheme and message follow; location and fingerprint stay."""
+    decided = make_finding(rule_id=finding.rule_id, path=finding.path, start=(finding.line, finding.column),
+                           end=(finding.end_line, finding.end_column), schemes=schemes,
+                           key_source=finding.key_source, content="", endpoints=finding.endpoints)
+    what, sep, _ = decided.message.partition(", key from ")
+    _, old_sep, rest = finding.message.partition(", key from ")
+    message = what + sep + rest if sep and old_sep else decided.message
+    return replace(finding, auth_schemes=decided.auth_schemes, credential_kind=decided.credential_kind,
+                   message=message)
+
+
+def _source_literal_findings(path: str, cells: list[_Cell], found: list[Finding]) -> list[Finding]:
+    """Real-shape key literals written in cell sources, each with its cell and line in the cell.
+
+    A key already reported at that place is skipped; the others become `celonis-key-literal`
+    findings (see `_annotate_repeated_keys` for how one key at several places is merged).
+    """
+    at_cell: set[tuple[str, int | None, int | None]] = {(f.key_hash, f.cell, f.cell_line) for f in found if f.key_hash}
+    at_line: set[tuple[str, int]] = {(f.key_hash, f.line) for f in found if f.key_hash}
+    findings = []
+    for cell in cells:
+        for n, (text, origin) in enumerate(zip(cell.lines, cell.origins), 1):
+            for key in KEY_CANDIDATE.finditer(text):
+                value = key.group(0)
+                if redact.classify_literal(value) != "real-shape":
+                    continue
+                line, column = origin.locate(key.start() + 1)
+                finding = make_finding(
+                    rule_id=_LITERAL_RULE,
+                    path=path,
+                    start=(line, column),
+                    end=(line, column + len(value)),
+                    schemes=("AppKey", "Bearer"),
+                    key_source=KeySource("literal"),
+                    content=redact.content_hash(value),
+                    literal=value,
+                    language="notebook",
+                    notes=((f"a Celonis static key literal in {cell.kind} cell {cell.index}; the scheme it is "
+                            "sent with is not visible here"),),
+                    cell=cell.index,
+                    cell_line=n,
+                )
+                key_hash = finding.key_hash or ""
+                if (key_hash, cell.index, n) not in at_cell and (key_hash, line) not in at_line:
+                    at_cell.add((key_hash, cell.index, n))
+                    findings.append(finding)
+    return findings
 
 
 def _output_findings(path: str, cells: list[_Cell]) -> list[Finding]:
     """Real-shape keys printed in text outputs (headers, tracebacks): leaks, whatever the scheme."""
     findings = []
     for cell in cells:
-        for text, origin in cell.outputs:
+        for text, origin, first_line in cell.outputs:
             for key in _KEY_TOKEN.finditer(text):
                 if redact.is_real_shape(key.group(0)):
-                    findings.append(_output_finding(path, cell.index, text, key, origin))
+                    output_line = first_line + text.count("\n", 0, key.start())
+                    findings.append(_output_finding(path, cell.index, text, key, origin, output_line))
     return findings
 
 
-def _output_finding(path: str, cell: int, text: str, key: re.Match[str], origin: _Origin) -> Finding:
+def _output_finding(path: str, cell: int, text: str, key: re.Match[str], origin: _Origin,
+                    output_line: int) -> Finding:
     shown = _SCHEME_BEFORE.search(text[max(0, key.start() - 12):key.start()])
     schemes: tuple[str, ...] = ("AppKey", "Bearer")
     if shown:
@@ -413,24 +488,42 @@ def _output_finding(path: str, cell: int, text: str, key: re.Match[str], origin:
         content=redact.content_hash(key.group(0)),
         literal=key.group(0),
         language="notebook",
-        notes=(f"printed in the output of cell {cell}: clear the output as well",),
+        notes=(f"printed in the output of cell {cell} (output line {output_line}): clear the output as well",),
         cell=cell,
+        cell_line=output_line,
     )
 
 
-def _merge_outputs(findings: list[Finding], outputs: list[Finding]) -> list[Finding]:
-    """An output key already found in the source becomes a related location of that finding."""
-    by_key = {f.key_hash: i for i, f in enumerate(findings) if f.key_hash}
-    merged = list(findings)
-    for out in outputs:
-        i = by_key.get(out.key_hash or "")
-        if i is None:
-            by_key[out.key_hash or ""] = len(merged)
-            merged.append(out)
-        else:
-            merged[i] = replace(merged[i], related=merged[i].related + (f"{out.line}:{out.column}",),
-                                notes=merged[i].notes + out.notes)
-    return merged
+def _annotate_repeated_keys(findings: list[Finding]) -> list[Finding]:
+    """One key at several places (a cell's source, its output, another cell) stays one finding per place
+    here; `migrator.detect` merges them into the one that shows how the key is sent, else the earliest,
+    with the others as related locations. That one is given the others' notes now (where the key is
+    printed, which cells hold it), so nothing is lost in the merge.
+
+    Every place keeps a finding of its own so that its line is taken: the generic literal pass reads
+    the raw JSON and would otherwise report it again, without its cell.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, f in enumerate(findings):
+        if f.key_hash:
+            groups.setdefault(f.key_hash, []).append(i)
+    out = list(findings)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        primary = min(members, key=lambda i: (findings[i].rule_id == _LITERAL_RULE, findings[i].line,
+                                               findings[i].column))
+        notes = list(out[primary].notes)
+        for i in members:
+            other = findings[i]
+            if i == primary:
+                continue
+            extra = [n for n in other.notes if n.startswith("printed in the output")]
+            if not extra and other.cell is not None and other.cell_line is not None:
+                extra = [f"the key is also written in cell {other.cell} line {other.cell_line}"]
+            notes.extend(n for n in extra if n not in notes)
+        out[primary] = replace(out[primary], notes=tuple(notes))
+    return out
 
 
 def _unique_fingerprints(findings: list[Finding]) -> list[Finding]:

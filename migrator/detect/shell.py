@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from migrator import endpoints as ep
@@ -27,13 +27,14 @@ from migrator.findings import make_finding
 from migrator.redact import classify_literal
 from migrator.types import Endpoint, Finding, KeySource, SourceFile
 
-_KEYWORDS = re.compile(r"(?i)appkey|bearer|authorization|oauth2-bearer|celonis_api_token")
+_KEYWORDS = re.compile(r"(?i)appkey|bearer|authorization|oauth2-bearer|api_token")
 
 #: Dialect of each file kind this module scans.
 _DIALECTS = {"shell": "shell", "dockerfile": "shell", "powershell": "powershell", "http": "http"}
 
 _RULE_BY_SCHEME = {"AppKey": "celonis-appkey-header", "Bearer": "celonis-bearer-static-key"}
 _TOKEN_ENV_RULE = "celonis-api-token-env"
+_CONTENT_CLI_RULE = "content-cli-key-profile"
 
 # --- sites -----------------------------------------------------------------------------------
 
@@ -126,6 +127,40 @@ _HOST_HEADER = re.compile(r"(?im)^[ \t]*Host:[ \t]*(?P<host>\S+)")
 _EVIDENCE = re.compile(r"\bCELONIS_\w+|\bcontent-cli\b|\bpycelonis\b")
 _MAX_JOINED = 60
 
+# --- content-cli (celonis-apis.md §7.3) ------------------------------------------------------
+
+#: `content-cli pull package ...`, `npx @celonis/content-cli config export ...`; the arguments up to `;`/`&&`/`|`.
+_CONTENT_CLI = re.compile(
+    r"(?:(?<=[\s;&|(`!])|^)(?:npx\s+(?:(?:-y|--yes)\s+)?)?(?:@celonis/)?content-cli(?:\.cmd|\.exe|@[\w.^~-]+)?"
+    r"(?=[ \t\n]|$)(?P<args>[^;&|]*)"
+)
+_PROFILE_OPTION = re.compile(r"(?:^|\s)(?:-p|--profile)(?:[ \t=]+)(?P<name>[^\s\"']+)")
+#: The variable pairs content-cli builds a key profile from when no `-p` is given, in its order.
+_CONTENT_CLI_ENV = (("TEAM_URL", "API_TOKEN"), ("CELONIS_URL", "CELONIS_API_TOKEN"))
+#: (verb, noun without plural s) -> the calls the command makes, (method, path); "*" for any noun.
+_CONTENT_CLI_CALLS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("pull", "package"): (("GET", "/package-manager/api/packages/{packageKey}/export"),),
+    ("push", "package"): (("POST", "/package-manager/api/packages/import"),),
+    ("config", "list"): (("GET", "/package-manager/api/core/packages/export/list"),),
+    ("config", "export"): (("GET", "/package-manager/api/core/packages/export/batch"),),
+    ("config", "import"): (("POST", "/package-manager/api/core/packages/import/batch"),),
+    ("config", "*"): (("GET", "/package-manager/api/core/packages/export/list"),),
+    ("export", "data-pool"): (("GET", "/integration/api/pools/{poolId}/export"),),
+    ("import", "data-pool"): (("POST", "/integration/api/pool/batch-import"),),
+    ("list", "data-pool"): (("GET", "/integration/api/pools"),),
+    ("get", "connection"): (("GET", "/integration/api/pools/{poolId}/data-sources/{connectionId}"),),
+    ("set", "connection"): (("PUT", "/integration/api/pools/{poolId}/data-sources/{connectionId}"),),
+    ("pull", "skill"): (("GET", "/action-engine/api/projects/{projectId}/skills/{skillId}"),),
+    ("push", "skill"): (("POST", "/action-engine/api/projects/{projectId}/skills"),),
+    ("export", "action-flow"): (("POST", "/ems-automation/api/root/{packageId}/export/assets"),),
+    ("import", "action-flow"): (("POST", "/ems-automation/api/root/{packageId}/import/assets"),),
+}
+_CONTENT_CLI_NOTE = (
+    "content-cli builds a key profile from {url} + {token} when no -p profile is given: there is no "
+    "environment form for OAuth. Write a 'Client Credentials' profile at run time from CELONIS_CLIENT_ID / "
+    "CELONIS_CLIENT_SECRET secrets (with a scopes array and \"expiresAt\": 0), pass it with -p, then delete {token}"
+)
+
 
 @dataclass(frozen=True)
 class _Unit:
@@ -188,6 +223,8 @@ class _Context:
     units: list[_Unit]
     assignments: dict[str, list[_Assignment]]
     fingerprints: dict[str, int] = field(default_factory=dict)
+    #: Variables set outside the text (CI `env:`, a Jenkins `environment {}` block): name -> raw value.
+    environment: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def has_evidence(self) -> bool:
@@ -200,23 +237,29 @@ def prefilter(text: str) -> bool:
 
 
 def scan(source: SourceFile, extra_hosts: tuple[str, ...] = ()) -> list[Finding]:
-    """Detector entry point (see migrator.detect)."""
+    """Detector entry point (see migrator.detect); Jenkinsfiles and `.groovy` files go to `scan_groovy_text`."""
+    if source.kind == "groovy":
+        return scan_groovy_text(source.path, source.text, extra_hosts=extra_hosts)
     return scan_shell_text(source.path, source.text, extra_hosts=extra_hosts, language=source.kind)
 
 
 def scan_shell_text(path: str, text: str, *, line_offset: int = 0, extra_hosts: Iterable[str] = (),
-                    language: str = "shell") -> list[Finding]:
+                    language: str = "shell", dialect: str | None = None,
+                    environment: dict[str, str] | None = None) -> list[Finding]:
     """Scan shell, Dockerfile, PowerShell or raw HTTP text; findings carry `language`.
 
-    Used for whole files and by the notebook, Markdown and CI scanners for embedded commands,
-    which pass the line of the text's first line minus one as `line_offset`.
+    Used for whole files and by the notebook, Markdown, CI and Jenkinsfile scanners for embedded
+    commands, which pass the line of the text's first line minus one as `line_offset`, the
+    `dialect` when the language does not tell it, and the variables the pipeline sets around the
+    script as `environment` (name -> raw value).
     """
-    dialect = _DIALECTS.get(language, "shell")
+    dialect = dialect or _DIALECTS.get(language, "shell")
     text = text.replace("\r", " ")
     units = _http_units(text) if dialect == "http" else _command_units(text, dialect)
     ctx = _Context(path, text, dialect, language, line_offset, tuple(extra_hosts), units,
-                   _assignments(units, dialect))
+                   _assignments(units, dialect), environment=dict(environment or {}))
     findings = [f for unit in units for site in _sites(unit) if (f := _site_finding(ctx, site))]
+    findings.extend(_content_cli_findings(ctx))
     findings.extend(_token_assignment_findings(ctx))
     return findings
 
@@ -695,7 +738,8 @@ def _finding(ctx: _Context, rule_id: str, unit: _Unit, span: tuple[int, int], sc
 def _token_assignment_findings(ctx: _Context) -> list[Finding]:
     """`export CELONIS_API_TOKEN=<literal>` (or ENV, $env:, %env): pycelonis and content-cli read it implicitly.
 
-    Reported even when a header in the text also uses it: the assignment is where the key is written.
+    Reported even when a header or a content-cli command in the text also uses it: the assignment
+    is where the key is written.
     """
     findings = []
     for assigned in ctx.assignments.get("CELONIS_API_TOKEN", []):
@@ -715,6 +759,298 @@ def _key_type_schemes(ctx: _Context, line: int) -> tuple[str, ...]:
     assigned = _assignment(ctx, "CELONIS_KEY_TYPE", line)
     value = _unquote(assigned.value).upper() if assigned else ""
     return _KEY_TYPE.get(value, ("AppKey", "Bearer"))
+
+
+# --- content-cli key profiles from the environment ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ContentCliCommand:
+    unit: _Unit
+    start: int
+    end: int
+    words: tuple[str, ...]
+
+
+def _content_cli_commands(ctx: _Context) -> list[_ContentCliCommand]:
+    """content-cli commands run without `-p` (content-cli then reads its profile from the environment)."""
+    out = []
+    for unit in ctx.units:
+        for found in _CONTENT_CLI.finditer(unit.text):
+            line_start = unit.text.rfind("\n", 0, found.start()) + 1
+            if re.search(r"(?:^|\s)#", unit.text[line_start:found.start()]):
+                continue  # in a comment
+            args = found.group("args")
+            if _PROFILE_OPTION.search(args):
+                continue
+            words: list[str] = []
+            for word in args.split():
+                if word.startswith("-") or len(words) == 2:
+                    break
+                words.append(word.lower())
+            end = found.start("args") + len(args.rstrip())
+            out.append(_ContentCliCommand(unit, found.start(), end, tuple(words)))
+    return out
+
+
+#: Where content-cli's variable is set: its assignment in the text, or True when the pipeline sets it.
+_Setting = _Assignment | bool
+
+
+def _set_before(ctx: _Context, name: str, line: int) -> _Setting | None:
+    """The assignment of `name` at or before `line`; True when the pipeline sets it; else None."""
+    before = [a for a in ctx.assignments.get(name, []) if a.line <= line]
+    if before:
+        return before[-1]
+    return True if name in ctx.environment else None
+
+
+def _content_cli_calls(words: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    verb = words[0] if words else ""
+    noun = words[1].rstrip("s") if len(words) > 1 else ""
+    if verb == "config":
+        return _CONTENT_CLI_CALLS.get((verb, noun), _CONTENT_CLI_CALLS[("config", "*")])
+    return _CONTENT_CLI_CALLS.get((verb, noun), ())
+
+
+def _content_cli_findings(ctx: _Context) -> list[Finding]:
+    """TEAM_URL + API_TOKEN (or CELONIS_URL + CELONIS_API_TOKEN) set before content-cli runs: a key profile.
+
+    One finding per token variable, at its first command, with the calls of every command that uses it.
+    """
+    groups: dict[tuple[str, int], list[tuple[_ContentCliCommand, _Setting, _Setting]]] = {}
+    for command in _content_cli_commands(ctx):
+        line = command.unit.line_of(command.start)
+        for url_name, token_name in _CONTENT_CLI_ENV:
+            url = _set_before(ctx, url_name, line)
+            token = _set_before(ctx, token_name, line)
+            if url is not None and token is not None:
+                key = (token_name, token.line if isinstance(token, _Assignment) else 0)
+                groups.setdefault(key, []).append((command, url, token))
+                break
+    return [f for (token_name, _), commands in groups.items()
+            if (f := _content_cli_finding(ctx, token_name, commands)) is not None]
+
+
+def _content_cli_finding(ctx: _Context, token_name: str,
+                         commands: list[tuple[_ContentCliCommand, _Setting, _Setting]]) -> Finding | None:
+    first, url, token = commands[0]
+    line = first.unit.line_of(first.start)
+    url_name = "TEAM_URL" if token_name == "API_TOKEN" else "CELONIS_URL"
+    if isinstance(token, _Assignment):
+        value = _resolve(ctx, token.value, token.line, expression=ctx.dialect == "powershell")
+    else:
+        value = _resolve(ctx, ctx.environment.get(token_name, ""), 0) if ctx.environment.get(token_name) \
+            else _Value(KeySource("env", token_name))
+    if value.oauth:
+        return None
+    notes = [_CONTENT_CLI_NOTE.format(url=url_name, token=token_name), *value.notes]
+    names = [f"env:{token_name}"]
+    # A literal CELONIS_API_TOKEN is reported (as a leak) where it is assigned, by the assignment rule.
+    literal = value.literal if value.source.kind in ("literal", "env") and token_name != "CELONIS_API_TOKEN" \
+        else None
+    if isinstance(token, _Assignment):
+        where = token.line + ctx.line_offset
+        if value.source.kind == "literal":
+            notes.append(f"{token_name} is assigned a literal at line {where}")
+        elif value.source != KeySource("env", token_name):
+            notes.append(f"{token_name} is set at line {where} from {_describe(value.source)}")
+    if value.source.kind == "env" and value.source.name and value.source.name != token_name:
+        names.append(f"env:{value.source.name}")
+    elif value.source.kind == "secret-reference" and value.source.name:
+        names.append(f"secret:{value.source.name}")
+    base = _content_cli_team(ctx, url.value if isinstance(url, _Assignment) else ctx.environment.get(url_name), line)
+    endpoints: list[Endpoint] = []
+    related: set[str] = set()
+    verbs: list[str] = []
+    for command, _, assigned in commands:
+        command_line = command.unit.line_of(command.start) + ctx.line_offset
+        related.add(f"{command_line}:1")
+        verbs.append(" ".join(command.words) or "(no command)")
+        for method, path in _content_cli_calls(command.words):
+            mapped = ep.map_endpoint(method, ep.join_url(base, path) if base else path, line=command_line,
+                                     extra_hosts=ctx.extra_hosts)
+            if mapped is not None:
+                endpoints.append(mapped)
+        if isinstance(assigned, _Assignment):
+            related.add(f"{assigned.line + ctx.line_offset}:1")
+    notes.append("content-cli " + ", ".join(dict.fromkeys(verbs)) + " run with this key profile")
+    if not endpoints:
+        notes.append("no content-cli command with known calls: scopes cannot be planned from it")
+    notes.append("content-cli probes the scheme of an environment key profile: Bearer, then AppKey")
+    start_line = line + ctx.line_offset
+    related.discard(f"{start_line}:1")
+    content = f"content-cli {token_name} " + " ".join(first.unit.text[first.start:first.end].split())
+    occurrence = ctx.fingerprints.get(content, 0)
+    ctx.fingerprints[content] = occurrence + 1
+    finding = make_finding(
+        rule_id=_CONTENT_CLI_RULE,
+        path=ctx.path,
+        start=(start_line, first.unit.column_of(first.start)),
+        end=(first.unit.line_of(first.end) + ctx.line_offset, first.unit.column_of(first.end)),
+        schemes=("AppKey", "Bearer"),
+        key_source=KeySource("env", token_name),
+        content=content,
+        endpoints=_dedupe(endpoints),
+        literal=literal,
+        confidence="high",
+        language=ctx.language,
+        related=sorted(related),
+        notes=notes,
+        occurrence=occurrence,
+    )
+    return replace(finding, credential_names=tuple(dict.fromkeys(names)))
+
+
+def _content_cli_team(ctx: _Context, raw: str | None, line: int) -> str | None:
+    """The team origin TEAM_URL / CELONIS_URL holds, when the text (or the pipeline) shows a concrete one."""
+    if not raw:
+        return None
+    value = _substitute(ctx, _unquote(raw), line)
+    if "$" in value or "{" in value:
+        return None
+    host, _ = ep.normalise(value if "://" in value else f"https://{value}")
+    return f"https://{host}" if host and ep.is_team_host(host, ctx.extra_hosts) else None
+
+
+def _describe(source: KeySource) -> str:
+    return f"{source.kind} {source.name}" if source.name else source.kind
+
+
+# --- Jenkinsfiles and Groovy -----------------------------------------------------------------
+
+#: `sh '...'`, `sh """..."""`, `sh(script: '...', returnStdout: true)`, `bat`, `powershell`, `pwsh` steps.
+_GROOVY_STEP = re.compile(
+    r"""(?<![\w.$])(?P<step>sh|bat|powershell|pwsh)\b[ \t]*(?:\([ \t\n]*)?
+        (?:(?:label|encoding|returnStdout|returnStatus)\s*:\s*(?:'[^'\n]*'|"[^"\n]*"|\w+)\s*,\s*)*
+        (?:script\s*:\s*)?(?P<q>'{3}|"{3}|'|")""",
+    re.VERBOSE,
+)
+_GROOVY_DIALECT = {"sh": "shell", "bat": "shell", "powershell": "powershell", "pwsh": "powershell"}
+#: `${env.NAME}` / `${params.NAME}` in a GString: the pipeline's environment and parameters.
+_GROOVY_ENV = re.compile(r"\$\{(?:env|params)\.(\w+)\}|\$(?:env|params)\.(\w+)\b")
+_GROOVY_BLOCK = re.compile(r"\b(?P<kind>environment)\s*\{|\bwithEnv\s*\(\s*\[|\bwithCredentials\s*\(\s*\[")
+_GROOVY_ASSIGN = re.compile(
+    r"""^[ \t]*(?P<name>[A-Za-z_]\w*)[ \t]*=[ \t]*(?P<value>credentials\(\s*['"](?P<id>[^'"]+)['"]\s*\)|.+?)[ \t]*$""",
+    re.MULTILINE,
+)
+_GROOVY_WITH_ENV = re.compile(r"""['"](?P<name>[A-Za-z_]\w*)=(?P<value>[^'"]*)['"]""")
+_GROOVY_BINDING = re.compile(r"\b(?P<kind>string|usernamePassword|file|sshUserPrivateKey|certificate|"
+                             r"usernameColonPassword|\w+)\s*\((?P<args>[^()]*)\)")
+_GROOVY_ARG = re.compile(r"""(?P<key>\w+)\s*:\s*['"](?P<value>[^'"]*)['"]""")
+_BINDING_VARIABLES = ("variable", "passwordVariable", "usernameVariable", "keyFileVariable")
+
+
+@dataclass(frozen=True)
+class _Credential:
+    """A Jenkins credential bound to a variable (`withCredentials`, `credentials()` in `environment`)."""
+
+    credential: str
+    line: int
+    how: str
+
+
+def scan_groovy_text(path: str, text: str, *, extra_hosts: Iterable[str] = ()) -> list[Finding]:
+    """A Jenkinsfile or Groovy script: each `sh`/`bat`/`powershell` step is scanned as a script.
+
+    Variables from `environment {}`, `withEnv` and `withCredentials` are the steps' environment; a
+    key bound from a Jenkins credential is that credential (a secret reference), not an env var.
+    """
+    text = _groovy_without_comments(text.replace("\r", " "))
+    environment, credentials = _groovy_environment(text)
+    findings: list[Finding] = []
+    for found in _GROOVY_STEP.finditer(text):
+        body_start = found.end()
+        body_end = _groovy_string_end(text, body_start, found.group("q"))
+        if body_end < 0:
+            continue
+        line = text.count("\n", 0, body_start) + 1
+        column = body_start - (text.rfind("\n", 0, body_start) + 1)
+        script = " " * column + _groovy_unescape(text[body_start:body_end], found.group("q"))
+        findings += scan_shell_text(path, script, line_offset=line - 1, extra_hosts=extra_hosts,
+                                    language="groovy", dialect=_GROOVY_DIALECT[found.group("step")],
+                                    environment={**environment, **{k: "" for k in credentials}})
+    return [_bound(f, credentials) for f in findings]
+
+
+_GROOVY_TOKEN = re.compile(r"""'{3}.*?'{3}|"{3}.*?"{3}|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/""",
+                           re.DOTALL)
+
+
+def _groovy_without_comments(text: str) -> str:
+    """`//` and `/* */` comments blanked (newlines kept); strings, which may hold `//`, untouched."""
+    def blank(found: re.Match[str]) -> str:
+        token = found.group(0)
+        return re.sub(r"[^\n]", " ", token) if token.startswith("/") else token
+    return _GROOVY_TOKEN.sub(blank, text)
+
+
+def _groovy_string_end(text: str, start: int, quote: str) -> int:
+    """Offset of the closing quote of a Groovy string whose body starts at `start`; -1 if none."""
+    if len(quote) == 3:
+        return text.find(quote, start)
+    i = start
+    while i < len(text) and text[i] != "\n":
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == quote:
+            return i
+        i += 1
+    return -1
+
+
+def _groovy_unescape(body: str, quote: str) -> str:
+    """The script the step runs: Groovy escapes undone keeping columns, `${env.X}` as `${X}`."""
+    body = re.sub(r"\\([\\'\"$])", r" \1", body)
+    return _GROOVY_ENV.sub(lambda m: "${" + (m.group(1) or m.group(2)) + "}", body) if quote[0] == '"' else body
+
+
+def _groovy_environment(text: str) -> tuple[dict[str, str], dict[str, _Credential]]:
+    """Variables set around the steps (`environment {}`, `withEnv`), and those bound to credentials."""
+    environment: dict[str, str] = {}
+    credentials: dict[str, _Credential] = {}
+    for block in _GROOVY_BLOCK.finditer(text):
+        opener = "{" if block.group("kind") else "["
+        end = _balanced(text, block.end() - 1, opener, "}" if opener == "{" else "]")
+        body = text[block.end():end if end > 0 else len(text)]
+        line = text.count("\n", 0, block.start()) + 1
+        if block.group("kind"):
+            for assigned in _GROOVY_ASSIGN.finditer(body):
+                name = assigned.group("name")
+                if assigned.group("id"):
+                    at = line + text.count("\n", block.start(), block.end() + assigned.start("name"))
+                    credentials[name] = _Credential(assigned.group("id"), at, "credentials() in environment")
+                else:
+                    environment[name] = assigned.group("value")
+        elif text.startswith("withEnv", block.start()):
+            for pair in _GROOVY_WITH_ENV.finditer(body):
+                environment[pair.group("name")] = pair.group("value")
+        else:
+            for binding in _GROOVY_BINDING.finditer(body):
+                args = {m.group("key"): m.group("value") for m in _GROOVY_ARG.finditer(binding.group("args"))}
+                for key in _BINDING_VARIABLES:
+                    if args.get(key) and args.get("credentialsId"):
+                        at = line + text.count("\n", block.start(), block.end() + binding.start())
+                        credentials[args[key]] = _Credential(args["credentialsId"], at, "withCredentials")
+    return environment, credentials
+
+
+def _bound(finding: Finding, credentials: dict[str, _Credential]) -> Finding:
+    """A key read from a variable bound to a Jenkins credential comes from that credential."""
+    name = finding.key_source.name
+    if finding.key_source.kind != "env" or name not in credentials:
+        return finding
+    bound = credentials[name]
+    note = f"{name} is bound to Jenkins credential '{bound.credential}' ({bound.how}, line {bound.line})"
+    return replace(
+        finding,
+        key_source=KeySource("secret-reference", bound.credential),
+        notes=(*finding.notes, note),
+        related=tuple(sorted({*finding.related, f"{bound.line}:1"})),
+        credential_names=tuple(dict.fromkeys((*finding.credential_names, f"env:{name}",
+                                              f"secret:{bound.credential}"))),
+    )
 
 
 # --- helpers shared with the other text detectors --------------------------------------------

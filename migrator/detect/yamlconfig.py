@@ -141,7 +141,7 @@ def scan_documents(path: str, kind: str, docs: list[Node], text_: str,
     """All findings of a YAML file's documents."""
     ctx = rules.build_context(path, kind, docs, text_, extra_hosts)
     env = _env_values(docs)
-    shell = [_ci_context(f, env) for f in _shell_findings(docs, ctx)]
+    shell = [_ci_context(f, env) for f in _shell_findings(docs, ctx, env)]
     hints: dict[str, tuple[str, ...]] = {
         f.key_source.name: f.auth_schemes for f in shell
         if f.key_source.kind == "env" and f.key_source.name and len(f.auth_schemes) == 1}
@@ -163,8 +163,14 @@ def _env_values(docs: list[Node]) -> dict[str, tuple[Entry, rules.KeyValue]]:
     return out
 
 
-def _shell_findings(docs: list[Node], ctx: rules.FileContext) -> list[Finding]:
-    """Findings of the shell scanner on every script block, at their lines in this file."""
+def _shell_findings(docs: list[Node], ctx: rules.FileContext,
+                    env: dict[str, tuple[Entry, rules.KeyValue]]) -> list[Finding]:
+    """Findings of the shell scanner on every script block, at their lines in this file.
+
+    The variables the file sets (`env:`, `variables:`) are the scripts' environment: content-cli
+    reads its key profile from TEAM_URL + API_TOKEN there.
+    """
+    environment = {name: text(entry.value) or "" for name, (entry, _) in env.items()}
     findings: list[Finding] = []
     for doc in docs:
         for entry in iter_entries(doc):
@@ -176,7 +182,8 @@ def _shell_findings(docs: list[Node], ctx: rules.FileContext) -> list[Finding]:
                 if isinstance(script, Scalar) and script.value:
                     offset = script.line if script.style in ("|", ">") else script.line - 1
                     found = scan_shell_text(ctx.path, script.value, line_offset=offset,
-                                            extra_hosts=ctx.extra_hosts, language=dialect)
+                                            extra_hosts=ctx.extra_hosts, language=dialect,
+                                            environment=environment)
                     findings.extend(replace(f, language=ctx.kind) for f in found)
     return findings
 

@@ -1,0 +1,69 @@
+"""The fast keyword prefilter gives exactly the answer of each detector's own prefilter."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migrator.detect import DETECTORS, KEYWORD_PATTERNS, _keyword_pattern, prefilter, prefilters
+from migrator.ruleset import default_ruleset
+from tests.conftest import FAKE_APP_KEY, REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import planted  # noqa: E402
+
+CORPUS = [
+    "", "print('hello')\n", "x = 1\n" * 50, "Authorization", "AUTHORIZATION: x", "appKey", "APP-KEY=1", "app.key",
+    "Bearer", "bEaReR", "celonis", "CELONIS_URL=x", "api_token", "api.token", "connect.ems.endpoint", "content-cli",
+    "get_celonis(", "oauth2-bearer", "setBearerAuth(k)", "new AuthenticationHeaderValue(", "naïve Bearer",
+    "\u212aey", "appkeY\u0130", "ſetbearerauth", "KELVIN \u212a appke\u212a", FAKE_APP_KEY, FAKE_APP_KEY.lower(),
+    FAKE_APP_KEY.upper(), "x" * 300, "nothing to see here but words like bear and author",
+    *(text for _name, text, _exp in planted.TEMPLATES), *(text for _name, text in planted.DECOYS),
+    *(ex.code for rule in default_ruleset().rules for ex in (*rule.match, *rule.no_match)),
+]
+
+
+@pytest.mark.parametrize("kind", sorted(KEYWORD_PATTERNS))
+def test_each_keyword_table_entry_is_what_the_detector_searches(kind):
+    assert _keyword_pattern(kind) is not None, f"{KEYWORD_PATTERNS[kind]} is gone: update KEYWORD_PATTERNS"
+    detector = importlib.import_module(f"migrator.detect.{DETECTORS[kind]}")
+    for text in CORPUS:
+        assert prefilter(kind, text) == detector.prefilter(text), (kind, text[:80])
+
+
+def test_python_prefilter_matches_its_regex():
+    for text in CORPUS:
+        assert prefilters.python(text) == (prefilters.PYTHON.search(text) is not None), text[:80]
+
+
+def test_words_are_expanded_from_small_classes_and_optional_parts():
+    assert prefilters._words("app[-_.]?key", re.I) == {"appkey", "app-key", "app_key", "app.key"}
+    assert prefilters._words(r"connect\.ems", re.I) == {"connect.ems"}
+    assert prefilters._words(r"[A-Za-z0-9+/]{11}t", re.I) is None
+    assert prefilters._words(r"\bbearer", re.I) is None
+
+
+def test_a_pattern_it_cannot_take_apart_falls_back_to_the_regex():
+    pattern = re.compile(r"(a)\1|x{3}")
+    check = prefilters.keyword_check(pattern)
+    for text in ("aa", "xxx", "ab", "xx", ""):
+        assert check(text) == (pattern.search(text) is not None)
+
+
+_ALPHABET = st.sampled_from(["appkey", "APPKEY", "app-key", "bearer", "Bear", "er", "authorization", "celonis",
+                             "api_token", "api.token", "t", "L", "O", "A" * 11, " ", "\n", "é", "\u212a", "ı", "İ",
+                             "ſ", "x", "content-cli", "connect.ems", "get_celonis", "oauth2-bearer"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET, max_size=30).map("".join))
+def test_fast_check_equals_the_regex_on_generated_text(text):
+    for where in set(KEYWORD_PATTERNS.values()) | {"prefilters.PYTHON"}:
+        name, _, attribute = where.partition(".")
+        pattern = getattr(importlib.import_module(f"migrator.detect.{name}"), attribute)
+        assert prefilters.keyword_check(pattern)(text) == (pattern.search(text) is not None), (where, text)
