@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.codemod import CodemodContext, TransformFailure, TransformSuccess, transform_module
+from libcst.codemod import CodemodContext, TransformExit, TransformFailure, TransformSuccess, transform_module
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -122,6 +122,9 @@ def _rewrite(path: str, text: str, findings: Sequence[Finding], plan: ScopePlan,
             before = code
             result = transform_module(command(context, scopes=plan.scope_string, write_todos=write_todos,
                                               relative_import=relative_import, exported_names=exported), code)
+            if isinstance(result, TransformExit):
+                # LibCST's transform_module turns Ctrl-C into TransformExit; going on would write a half-migrated file.
+                raise KeyboardInterrupt
             if isinstance(result, TransformFailure):
                 detail = scrub(str(result.error)).splitlines()[0] if str(result.error) else ""
                 return Rewrite(text, FixOutcome(path, "failed", reason=f"{command.__name__} failed: "
