@@ -263,7 +263,7 @@ def build_index(module: cst.Module) -> ModuleIndex:
 # ----------------------------------------------------------------------------------------------
 # Sources: what a value that is not a literal is.
 
-_ENV_CALLS = {"os.getenv", "os.environ.get", "getenv", "environ.get", "os.environ.setdefault"}
+ENV_CALLS = {"os.getenv", "os.environ.get", "getenv", "environ.get", "os.environ.setdefault"}
 _INPUT_CALLS = {"input", "getpass", "getpass.getpass", "st.text_input", "click.prompt", "typer.prompt"}
 _OAUTH_CALLS = re.compile(r"(^|\.)(oauth2|fetch_token|get_access_token|acquire_token\w*|client_credentials\w*)$")
 _OAUTH_NAMES = re.compile(r"(?i)access_token|oauth")
@@ -553,7 +553,7 @@ class Evaluator:
 
     def _call(self, node: cst.Call, env: Env) -> list[Sym]:
         name = dotted(node.func)
-        if name in _ENV_CALLS:
+        if name in ENV_CALLS:
             key = literal_str(_call_arg(node, 0, "key"))
             default = literal_str(_call_arg(node, 1, "default"))
             return [(Hole(key or "env", KeySource("env", key), fallback=default or None),)]

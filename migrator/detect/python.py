@@ -29,6 +29,7 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 from migrator import endpoints as ep
 from migrator.detect import prefilters
 from migrator.detect.pyindex import (
+    ENV_CALLS,
     Env,
     Evaluator,
     FunctionInfo,
@@ -51,7 +52,6 @@ _REQUEST_VERBS = {"request", "stream", "send"}
 _CLIENT_CTORS = re.compile(r"(^|\.)(Session|Client|AsyncClient|ClientSession|PoolManager)$")
 _SCHEME = re.compile(r"^\s*(AppKey|Bearer)(?:\s+|$)(.*)$", re.S | re.I)
 _CELONIS_NAME = re.compile(r"(?i)celonis")
-_ENV_READS = {"os.getenv", "os.environ.get", "getenv", "environ.get", "os.environ.setdefault"}
 
 def prefilter(text: str) -> bool:
     """Cheap keyword check: can this Python file contain a finding at all?"""
@@ -744,7 +744,7 @@ class _Detector:
                     and not isinstance(self.parents.get(sub), cst.Del))
         if isinstance(parent, cst.Arg):
             call = self.parents.get(parent)
-            return isinstance(call, cst.Call) and dotted(call.func) in _ENV_READS and call.args[0] is parent
+            return isinstance(call, cst.Call) and dotted(call.func) in ENV_CALLS and call.args[0] is parent
         return False
 
     def _statement(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
