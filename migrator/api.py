@@ -183,11 +183,16 @@ def _cache_for(options: ScanOptions) -> Optional["Cache"]:
 
 def _scan_candidate(candidate: "Candidate", options: ScanOptions) -> _FileOutcome:
     """Read, prefilter, detect, then apply severity overrides and inline ignores, for one file."""
-    from migrator.detect import detect_file
-    from migrator.discover import read_source
+    from migrator.detect import certainly_clean, detect_file
+    from migrator.discover import decode, read_bytes
     from migrator.ignores import apply_ignores
 
-    source = read_source(candidate, max_bytes=options.max_bytes)
+    data = read_bytes(candidate, max_bytes=options.max_bytes)
+    if isinstance(data, Skip):
+        return _FileOutcome(candidate.path, data)
+    if certainly_clean(candidate.kind, data):
+        return _FileOutcome(candidate.path, None, True)
+    source = decode(candidate, data)
     if isinstance(source, Skip):
         return _FileOutcome(candidate.path, source)
     result, passed = detect_file(source, extra_hosts=options.extra_hosts, cache=_cache_for(options))

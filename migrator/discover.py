@@ -131,10 +131,10 @@ def iter_candidates(
 
 def read_source(candidate: Candidate, *, max_bytes: int = 5_000_000) -> SourceFile | Skip:
     """Read and decode a candidate; every failure is a Skip with a one-line reason, never an exception."""
-    data = _read_capped(candidate, max_bytes)
+    data = read_bytes(candidate, max_bytes=max_bytes)
     if isinstance(data, Skip):
         return data
-    return _decode(candidate, data)
+    return decode(candidate, data)
 
 
 def kind_of(path: str) -> str:
@@ -555,27 +555,33 @@ def _class_end(pat: str, start: int) -> int:
 # --- reading ---------------------------------------------------------------------------
 
 
-def _read_capped(candidate: Candidate, max_bytes: int) -> bytes | Skip:
-    """The file's bytes, or a Skip; the size is checked before reading anything."""
+def read_bytes(candidate: Candidate, *, max_bytes: int = 5_000_000) -> bytes | Skip:
+    """The file's bytes, or a Skip; the size is checked before reading anything.
+
+    One open and one fstat per file (no stat before the open): O_NONBLOCK means that opening a FIFO
+    or a file swapped for one cannot hang the scan, and the fstat of the open file is what is read.
+    """
     try:
-        st = os.stat(candidate.abspath)
-        if not stat.S_ISREG(st.st_mode):
-            return Skip(candidate.path, "unreadable", "not a regular file")
-        if st.st_size > max_bytes:
-            return _too_large(candidate.path, st.st_size, max_bytes)
-        # O_NONBLOCK: a file swapped for a FIFO after the stat cannot hang the scan on open.
         with open(candidate.abspath, "rb", opener=_open_nonblocking) as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
                 return Skip(candidate.path, "unreadable", "not a regular file")
-            # Ask for the size seen (a cap-sized request would allocate the whole cap for every file),
-            # then for the rest up to the cap in case the file grew after the stat.
+            if st.st_size > max_bytes:
+                return _too_large(candidate.path, st.st_size, max_bytes)
+            # The head first: a binary file is decided by it, and its rest is never read (as grep -I).
             want = min(st.st_size, max_bytes) + 1
-            data = f.read(want)
+            data = f.read(min(want, _BINARY_PEEK))
+            if _is_binary(data):
+                return _binary(candidate.path)
+            # Then the size seen (a cap-sized request would allocate the whole cap for every file),
+            # then the rest up to the cap in case the file grew after the fstat.
+            if len(data) < want:
+                data += f.read(want - len(data))
             if len(data) == want:
                 data += f.read(max_bytes + 1 - want)
     except OSError as e:
         return _skip_for(candidate.path, e)
-    if len(data) > max_bytes:  # it grew after the stat
+    if len(data) > max_bytes:  # it grew after the fstat
         return _too_large(candidate.path, len(data), max_bytes)
     return data
 
@@ -584,11 +590,11 @@ def _open_nonblocking(path: str, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
-def _decode(candidate: Candidate, data: bytes) -> SourceFile | Skip:
+def decode(candidate: Candidate, data: bytes) -> SourceFile | Skip:
     """Text from bytes: a byte-order mark decides the encoding, else strict UTF-8. Newlines are kept."""
+    if _is_binary(data):
+        return _binary(candidate.path)
     bom, encoding, codec = next((b for b in _BOMS if data.startswith(b[0])), (b"", "utf-8", "utf-8"))
-    if encoding in ("utf-8", "utf-8-sig") and b"\0" in data[:_BINARY_PEEK]:
-        return Skip(candidate.path, "binary", "NUL byte in the first 8 KiB")
     try:
         text = data[len(bom):].decode(codec)
     except UnicodeDecodeError as e:
@@ -596,6 +602,18 @@ def _decode(candidate: Candidate, data: bytes) -> SourceFile | Skip:
         what = f"invalid {codec.upper()} after its byte-order mark" if bom else "not UTF-8 or UTF-16"
         return Skip(candidate.path, "undecodable", f"{what} (byte 0x{data[offset]:02x} at offset {offset})")
     return SourceFile(candidate.path, candidate.abspath, candidate.kind, text, encoding)
+
+
+def _is_binary(data: bytes) -> bool:
+    """A NUL byte in the first 8 KiB of a file without a UTF-16/32 byte-order mark (where NULs are text)."""
+    if b"\0" not in data[:_BINARY_PEEK]:
+        return False
+    bom = next((b for b in _BOMS if data.startswith(b[0])), None)
+    return bom is None or bom[1] == "utf-8-sig"
+
+
+def _binary(path: str) -> Skip:
+    return Skip(path, "binary", "NUL byte in the first 8 KiB")
 
 
 def _too_large(path: str, size: int, cap: int) -> Skip:

@@ -150,5 +150,8 @@ def merge_plans(plans: Iterable[ScopePlan]) -> ScopePlan:
 
 def build_plan(endpoints: Iterable[Endpoint], table: ApiTable | None = None) -> ScopePlan:
     """The scopes, permissions, blockers and unknown paths that a credential's endpoints need."""
+    endpoints = list(endpoints)
+    if not endpoints:
+        return ScopePlan()  # no table load: a clean scan never reads the rules' YAML
     table = table or default_table()
     return merge_plans(_endpoint_plan(e, table) for e in endpoints)

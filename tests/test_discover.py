@@ -605,7 +605,25 @@ def test_too_large_file_is_skipped_without_reading(tmp_path, monkeypatch):
     big = tmp_path / "big.json"
     with open(big, "wb") as f:
         f.truncate(5_200_000)
-    monkeypatch.setattr(discover, "open", None, raising=False)  # any read would fail
+    real_open = open
+
+    class NoRead:
+        def __init__(self, *args, **kwargs):
+            self.f = real_open(*args, **kwargs)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def fileno(self):
+            return self.f.fileno()
+
+        def read(self, *args):
+            raise AssertionError("the file was read")
+
+    monkeypatch.setattr(discover, "open", NoRead, raising=False)  # opened for its fstat, never read
     assert read_source(candidate(big, "json")) == Skip("big.json", "too-large", "5.2 MB > 5.0 MB cap")
 
 

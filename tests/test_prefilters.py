@@ -67,3 +67,46 @@ def test_fast_check_equals_the_regex_on_generated_text(text):
         name, _, attribute = where.partition(".")
         pattern = getattr(importlib.import_module(f"migrator.detect.{name}"), attribute)
         assert prefilters.keyword_check(pattern)(text) == (pattern.search(text) is not None), (where, text)
+
+
+# --- the fast lane: raw bytes decided before decoding -----------------------------------------------
+
+from migrator.detect import certainly_clean, detect_file  # noqa: E402
+from migrator.discover import KINDS, Candidate, decode  # noqa: E402
+from migrator.types import Skip  # noqa: E402
+
+
+def _full_way(kind: str, data: bytes) -> bool:
+    """What the full path says: True when decoding and detecting give no Skip and no finding."""
+    source = decode(Candidate("f", "/nonexistent/f", kind), data)
+    if isinstance(source, Skip):
+        return False
+    result, _parsed = detect_file(source)
+    return result == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_certainly_clean_never_hides_what_the_full_way_reports(kind):
+    for text in CORPUS:
+        for data in (text.encode("utf-8"), text.encode("utf-16")):
+            if certainly_clean(kind, data):
+                assert _full_way(kind, data), (kind, text[:80])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ALPHABET | st.just(FAKE_APP_KEY) | st.just("\0"), max_size=30).map("".join),
+       st.sampled_from(KINDS))
+def test_certainly_clean_on_generated_text(text, kind):
+    data = text.encode("utf-8")
+    if certainly_clean(kind, data):
+        assert _full_way(kind, data)
+        assert data.isascii() and b"\0" not in data
+
+
+def test_certainly_clean_decides_ordinary_ascii_files_and_leaves_the_rest():
+    assert certainly_clean("python", b"import os\nprint(os.getcwd())\n")
+    assert certainly_clean("text", b"just some notes\n")
+    assert not certainly_clean("python", b"headers = {'Authorization': t}\n")  # a keyword: parse it
+    assert not certainly_clean("text", f"k = {FAKE_APP_KEY}\n".encode())  # a key literal in any kind
+    assert not certainly_clean("python", "# caf\u00e9\n".encode())  # not ASCII: the full way
+    assert not certainly_clean("python", b"x = 1\0")  # NUL: the full way says why it is skipped

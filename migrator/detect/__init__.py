@@ -81,6 +81,30 @@ def prefilter(kind: str, text: str) -> bool:
     return bool(module.prefilter(text))
 
 
+def certainly_clean(kind: str, data: bytes) -> bool:
+    """True when raw bytes cannot hold a finding, decided without decoding them (the fast lane).
+
+    Only ASCII files without a NUL byte are decided here (an ASCII file is valid UTF-8 and not
+    binary, so reading it as text could give no Skip), and only when the kind's keyword regex is a
+    plain word list: then no keyword and no key-literal candidate means `detect_file` would report
+    nothing. Every other file (False) goes the full way: decode, prefilter, detect.
+    """
+    from migrator.detect import prefilters
+    from migrator.detect.literals import may_hold_key_literal
+
+    if not data.isascii() or b"\0" in data:
+        return False
+    pattern = prefilters.PYTHON if kind == "python" else _keyword_pattern(kind)
+    if pattern is None:
+        if kind in DETECTORS:
+            return False  # a detector with its own prefilter: no shortcut
+    else:
+        check = prefilters.ascii_keyword_check(pattern)
+        if check is None or check(data, data.lower()):
+            return False
+    return not may_hold_key_literal(data)
+
+
 def _keyword_pattern(kind: str) -> "re.Pattern[str] | None":
     """The compiled keyword regex named in KEYWORD_PATTERNS, or None (then the detector's prefilter runs)."""
     where = KEYWORD_PATTERNS.get(kind)

@@ -28,6 +28,12 @@ _FROM_L = re.compile(
     rf"L(?<=(?<![{_B64}])[{_B64}]{{11}}t[{_B64}]{{12}}L)[{_B64}]{{6}}t[{_B64}]{{16}}O[{_B64}]{{59}}(?![{_B64}=])"
 )
 _L_OFFSET = 24
+_FROM_L_BYTES = re.compile(_FROM_L.pattern.encode("ascii"))
+
+
+def may_hold_key_literal(data: bytes) -> bool:
+    """True when raw bytes hold a real-shape key candidate (`find_key_literals` may report it)."""
+    return _FROM_L_BYTES.search(data) is not None
 
 
 def find_key_literals(path: str, text: str, *, language: str, taken_lines: Iterable[int] = ()) -> list[Finding]:

@@ -37,26 +37,10 @@ def python(text: str) -> bool:
 @lru_cache(maxsize=None)
 def keyword_check(pattern: "re.Pattern[str]") -> Callable[[str], bool]:
     """A predicate equal to `pattern.search(text) is not None`, answered by substring finds where it can."""
-    words: set[str] = set()
-    rest: list[str] = []
-    for piece in _alternatives(_LEADING_FLAGS.sub("", pattern.pattern)):
-        expanded = _words(piece, pattern.flags)
-        if expanded is None:
-            rest.append(piece)
-        else:
-            words |= expanded
-    if not words or len(words) > _MAX_WORDS or not all(w.isascii() for w in words):
+    split = _split(pattern)
+    if split is None:
         return lambda text: pattern.search(text) is not None
-    ignore_case = bool(pattern.flags & re.IGNORECASE)
-    if ignore_case:
-        words = {w.lower() for w in words}
-    ordered = tuple(sorted(words, key=len))
-    residual: Optional[re.Pattern[str]] = None
-    if rest:
-        try:
-            residual = re.compile("|".join(rest), pattern.flags)
-        except re.error:
-            return lambda text: pattern.search(text) is not None
+    ordered, residual, ignore_case = split
 
     def check(text: str) -> bool:
         if not text.isascii():
@@ -68,6 +52,48 @@ def keyword_check(pattern: "re.Pattern[str]") -> Callable[[str], bool]:
         return residual is not None and residual.search(text) is not None
 
     return check
+
+
+@lru_cache(maxsize=None)
+def ascii_keyword_check(pattern: "re.Pattern[str]") -> Optional[Callable[[bytes, bytes], bool]]:
+    """`check(data, lowered)` equal to `keyword_check(pattern)(data.decode())` for ASCII `data`.
+
+    `lowered` is `data.lower()`, made once by the caller for every check of a file. None when the
+    pattern is not a plain list of words (the caller then decodes and uses `keyword_check`). On ASCII
+    bytes, bytes.lower() and IGNORECASE agree, so the answer is exact.
+    """
+    split = _split(pattern)
+    if split is None or split[1] is not None:
+        return None
+    words, _, ignore_case = split
+    encoded = tuple(w.encode("ascii") for w in words)
+    if ignore_case:
+        return lambda data, lowered: any(w in lowered for w in encoded)
+    return lambda data, lowered: any(w in data for w in encoded)
+
+
+def _split(pattern: "re.Pattern[str]") -> Optional[tuple[tuple[str, ...], Optional["re.Pattern[str]"], bool]]:
+    """(words, residual regex or None, ignore-case) for a keyword regex, or None when not taken apart."""
+    words: set[str] = set()
+    rest: list[str] = []
+    for piece in _alternatives(_LEADING_FLAGS.sub("", pattern.pattern)):
+        expanded = _words(piece, pattern.flags)
+        if expanded is None:
+            rest.append(piece)
+        else:
+            words |= expanded
+    if not words or len(words) > _MAX_WORDS or not all(w.isascii() for w in words):
+        return None
+    ignore_case = bool(pattern.flags & re.IGNORECASE)
+    if ignore_case:
+        words = {w.lower() for w in words}
+    residual: Optional[re.Pattern[str]] = None
+    if rest:
+        try:
+            residual = re.compile("|".join(rest), pattern.flags)
+        except re.error:
+            return None
+    return tuple(sorted(words, key=len)), residual, ignore_case
 
 
 def _alternatives(source: str) -> list[str]:
