@@ -7,6 +7,7 @@ format work from the ScanResult this returns.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import time
 from collections import defaultdict, deque
@@ -38,7 +39,7 @@ class ScanOptions:
     cwd: Optional[str] = None
     #: (rule id, severity): every finding of the rule gets this severity.
     severity_overrides: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-    #: Worker processes; 1 scans in this process.
+    #: Worker processes; 1 scans in this process; 0 ("auto") one per core, once a scan is big enough.
     jobs: int = 1
     #: Honour `celonis-migrator: ignore` comments.
     inline_ignores: bool = True
@@ -126,13 +127,23 @@ def _outcomes(candidates: Iterable[Union["Candidate", Skip]], options: ScanOptio
     flight, so memory stays flat on a monorepo, and results come back in submission order, so
     output is deterministic.
     """
-    if options.jobs <= 1:
+    candidates = iter(candidates)
+    jobs = options.jobs
+    if jobs == 0:  # auto: a small scan (a pre-commit run, a small repository) never starts workers
+        for item in itertools.islice(candidates, AUTO_INLINE_FILES):
+            yield item if isinstance(item, Skip) else _scan_candidate(item, options)
+        head = next(candidates, None)
+        if head is None:
+            return
+        candidates = itertools.chain([head], candidates)
+        jobs = auto_jobs()
+    if jobs <= 1:
         for item in candidates:
             yield item if isinstance(item, Skip) else _scan_candidate(item, options)
         return
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=options.jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs)
     pending: deque[Union[Future[list[Union[_FileOutcome, Skip]]], list[Skip]]] = deque()
     chunk: list[Union["Candidate", Skip]] = []
 
@@ -149,7 +160,7 @@ def _outcomes(candidates: Iterable[Union["Candidate", Skip]], options: ScanOptio
             chunk.append(item)
             if len(chunk) >= _CHUNK:
                 submit()
-            while len(pending) >= 3 * options.jobs:
+            while len(pending) >= 3 * jobs:
                 first = pending.popleft()
                 yield from first if isinstance(first, list) else first.result()
         if chunk:
@@ -159,6 +170,23 @@ def _outcomes(candidates: Iterable[Union["Candidate", Skip]], options: ScanOptio
             yield from first if isinstance(first, list) else first.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: With --jobs auto, the first this-many files are scanned in this process, and workers start only
+#: for the rest: below it, starting processes costs more than it saves.
+AUTO_INLINE_FILES = 1000
+#: --jobs auto never starts more workers than this: past it, the one process that walks the tree
+#: and collects results is the bottleneck.
+AUTO_MAX_JOBS = 8
+
+
+def auto_jobs() -> int:
+    """Worker processes for --jobs auto: the cores this process may run on, at most AUTO_MAX_JOBS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, AUTO_MAX_JOBS))
 
 
 def _scan_chunk(items: list[Union["Candidate", Skip]], options: ScanOptions) -> list[Union[_FileOutcome, Skip]]:
@@ -190,8 +218,8 @@ def _scan_candidate(candidate: "Candidate", options: ScanOptions) -> _FileOutcom
     data = read_bytes(candidate, max_bytes=options.max_bytes)
     if isinstance(data, Skip):
         return _FileOutcome(candidate.path, data)
-    if certainly_clean(candidate.kind, data):
-        return _FileOutcome(candidate.path, None, True)
+    if certainly_clean(candidate.kind, data) and not (options.inline_ignores and _IGNORE_MARKER in data):
+        return _FileOutcome(candidate.path, None, True)  # (an ignore comment there may be unused: look)
     source = decode(candidate, data)
     if isinstance(source, Skip):
         return _FileOutcome(candidate.path, source)
@@ -207,6 +235,9 @@ def _scan_candidate(candidate: "Candidate", options: ScanOptions) -> _FileOutcom
     else:
         kept, silenced, unused = found, [], []
     return _FileOutcome(candidate.path, None, not passed, tuple(kept), tuple(silenced), tuple(unused))
+
+
+_IGNORE_MARKER = b"celonis-migrator:"  # migrator.ignores.MARKER (tests/test_ignores.py checks they agree)
 
 
 def _finding_order(f: Finding) -> tuple[str, int, int, str]:

@@ -60,6 +60,26 @@ def cli() -> None:
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+
+class _JobsType(click.ParamType):
+    """--jobs: a number of worker processes >= 1, or `auto` (0 in ScanOptions)."""
+
+    name = "jobs"
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return 0
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        self.fail(f"{value!r} is not a number >= 1 or 'auto'", param, ctx)
+
+
+_JOBS = _JobsType()
+
+
 def _scan_settings(f: _F) -> _F:
     """The options shared by `scan` and `baseline create|update`: what to scan and how."""
     options = [
@@ -77,8 +97,9 @@ def _scan_settings(f: _F) -> _F:
         click.option("--disable-rule", multiple=True, metavar="RULE_ID", help="Do not report RULE_ID (repeatable)."),
         click.option("--severity", "severity", multiple=True, metavar="RULE_ID=LEVEL",
                      help="Report RULE_ID's findings as LEVEL: high, medium, low or info (repeatable)."),
-        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
-                     help="Scan with N worker processes.  [default: 1]"),
+        click.option("-j", "--jobs", type=_JOBS, default=None, metavar="N|auto",
+                     help="Worker processes. auto: one per core (at most 8), started only when more than "
+                          "1000 files are to be scanned; 1: all in this process.  [default: auto]"),
     ]
     for option in reversed(options):
         f = option(f)
@@ -116,7 +137,7 @@ def _settings(kw: dict[str, Any]) -> tuple[ScanOptions, Config]:
         extra_hosts=tuple(h.lower() for h in kw["extra_host"]) or config.extra_hosts,
         disabled_rules=kw["disable_rule"] or config.disable_rules,
         severity_overrides=tuple({**dict(config.severity), **overrides}.items()),
-        jobs=kw["jobs"] or config.jobs or 1,
+        jobs=kw["jobs"] if kw["jobs"] is not None else (config.jobs if config.jobs is not None else 0),
     )
     return options, config
 

@@ -35,7 +35,7 @@ KEYS: dict[str, str] = {
     "severity": "table of rule id = high|medium|low|info",
     "baseline": "path of the baseline file, relative to this file",
     "max-file-size": "integer, bytes",
-    "jobs": "integer >= 1",
+    "jobs": "integer >= 1 or \"auto\"",
     "oauth-env": "table with client-id and client-secret: the env var names the codemod reads",
     "clients": "table of client name = list of globs (groups findings by OAuth client in the report)",
 }
@@ -66,6 +66,7 @@ class Config:
     #: Baseline path, already joined to the configuration file's directory.
     baseline: Optional[str] = None
     max_file_size: Optional[int] = None
+    #: Worker processes; 0 is "auto".
     jobs: Optional[int] = None
     #: Env var names for the OAuth client id and secret that `fix` writes into code.
     oauth_client_id_env: str = "CELONIS_CLIENT_ID"
@@ -184,11 +185,14 @@ def _validate(path: str, where: str, table: dict[str, Any], known_rules: Optiona
         if not isinstance(table["baseline"], str) or not table["baseline"].strip():
             raise ConfigError(path, at("baseline"), "must be a non-empty string")
         values["baseline"] = os.path.normpath(os.path.join(os.path.dirname(path), table["baseline"]))
+    if table.get("jobs") == "auto":
+        values["jobs"] = 0
     for key, minimum in (("max-file-size", 1), ("jobs", 1)):
-        if key in table:
+        if key in table and key.replace("-", "_") not in values:
             value = table[key]
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ConfigError(path, at(key), f"must be an integer >= {minimum}, got {value!r}")
+                also = ' or "auto"' if key == "jobs" else ""
+                raise ConfigError(path, at(key), f"must be an integer >= {minimum}{also}, got {value!r}")
             values[key.replace("-", "_")] = value
     if "oauth-env" in table:
         values.update(_oauth_env(path, at("oauth-env"), table["oauth-env"]))

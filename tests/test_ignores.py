@@ -173,3 +173,9 @@ def test_cli_ignores_in_each_comment_syntax(tmp_path):
     assert [(f["path"], f["line"]) for f in data["findings"]] == [("a.sh", 2)]
     assert {f["path"] for f in data["suppressed"]} == {"a.sh", ".env", "c.yaml", "a.js", "README.md"}
     assert data["unused_ignores"] == [] and key not in proc.stdout + proc.stderr
+
+
+def test_the_scan_fast_lane_looks_for_the_same_marker():
+    from migrator import api, ignores
+
+    assert api._IGNORE_MARKER == ignores.MARKER.encode("ascii")

@@ -110,3 +110,17 @@ def test_certainly_clean_decides_ordinary_ascii_files_and_leaves_the_rest():
     assert not certainly_clean("text", f"k = {FAKE_APP_KEY}\n".encode())  # a key literal in any kind
     assert not certainly_clean("python", "# caf\u00e9\n".encode())  # not ASCII: the full way
     assert not certainly_clean("python", b"x = 1\0")  # NUL: the full way says why it is skipped
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET.filter(str.isascii) | st.sampled_from(["-", "_", ".", "ap", "p-k", "ey"]), max_size=30)
+       .map("".join))
+def test_ascii_may_match_never_misses_what_the_regex_finds(text):
+    data = text.encode("ascii")
+    for where in set(KEYWORD_PATTERNS.values()) | {"prefilters.PYTHON"}:
+        name, _, attribute = where.partition(".")
+        pattern = getattr(importlib.import_module(f"migrator.detect.{name}"), attribute)
+        check = prefilters.ascii_may_match(pattern)
+        assert check is not None, where  # every detector's keywords are a plain word list today
+        if pattern.search(text) is not None:
+            assert check(data, data.lower()), (where, text)

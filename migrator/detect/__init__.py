@@ -99,7 +99,7 @@ def certainly_clean(kind: str, data: bytes) -> bool:
         if kind in DETECTORS:
             return False  # a detector with its own prefilter: no shortcut
     else:
-        check = prefilters.ascii_keyword_check(pattern)
+        check = prefilters.ascii_may_match(pattern)
         if check is None or check(data, data.lower()):
             return False
     return not may_hold_key_literal(data)

@@ -55,21 +55,42 @@ def keyword_check(pattern: "re.Pattern[str]") -> Callable[[str], bool]:
 
 
 @lru_cache(maxsize=None)
-def ascii_keyword_check(pattern: "re.Pattern[str]") -> Optional[Callable[[bytes, bytes], bool]]:
-    """`check(data, lowered)` equal to `keyword_check(pattern)(data.decode())` for ASCII `data`.
+def ascii_may_match(pattern: "re.Pattern[str]") -> Optional[Callable[[bytes, bytes], bool]]:
+    """`check(data, lowered)`: False proves `pattern` finds nothing in the ASCII text `data`.
 
-    `lowered` is `data.lower()`, made once by the caller for every check of a file. None when the
-    pattern is not a plain list of words (the caller then decodes and uses `keyword_check`). On ASCII
-    bytes, bytes.lower() and IGNORECASE agree, so the answer is exact.
+    `lowered` is `data.lower()`, made once by the caller for every check of a file (on ASCII bytes,
+    bytes.lower() and IGNORECASE agree). None when the pattern is not a plain list of words (the
+    caller then decodes and uses `keyword_check`). Word families that differ only by separators
+    (`app-key`, `app.key`, `app_key`, `appkey`) are searched once, in a copy without separators:
+    that can only add matches (a miss is still a proof), and one pass replaces several.
     """
     split = _split(pattern)
     if split is None or split[1] is not None:
         return None
     words, _, ignore_case = split
-    encoded = tuple(w.encode("ascii") for w in words)
-    if ignore_case:
-        return lambda data, lowered: any(w in lowered for w in encoded)
-    return lambda data, lowered: any(w in data for w in encoded)
+    squeezed = _minimal({w.translate(_NO_SEPARATORS) for w in words})
+    squeeze = ignore_case and len(squeezed) <= len(words) - 2
+    encoded = tuple(w.encode("ascii") for w in (squeezed if squeeze else words))
+
+    def check(data: bytes, lowered: bytes) -> bool:
+        haystack = lowered if ignore_case else data
+        if squeeze:
+            haystack = haystack.translate(None, _SEPARATORS)
+        for word in encoded:
+            if word in haystack:
+                return True
+        return False
+
+    return check
+
+
+_SEPARATORS = b"-_."
+_NO_SEPARATORS = str.maketrans("", "", "-_.")
+
+
+def _minimal(words: set[str]) -> tuple[str, ...]:
+    """The words, less any that contains another (it can never be the only one found), shortest first."""
+    return tuple(sorted((w for w in words if not any(o != w and o in w for o in words)), key=len))
 
 
 def _split(pattern: "re.Pattern[str]") -> Optional[tuple[tuple[str, ...], Optional["re.Pattern[str]"], bool]]:
@@ -93,7 +114,7 @@ def _split(pattern: "re.Pattern[str]") -> Optional[tuple[tuple[str, ...], Option
             residual = re.compile("|".join(rest), pattern.flags)
         except re.error:
             return None
-    return tuple(sorted(words, key=len)), residual, ignore_case
+    return _minimal(words), residual, ignore_case
 
 
 def _alternatives(source: str) -> list[str]:
