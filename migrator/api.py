@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from migrator import codemods
     from migrator.cache import Cache
     from migrator.discover import Candidate
+    from migrator.statindex import StatIndex
     from migrator.types import SourceFile
 
 
@@ -81,10 +82,13 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), *,
     prefiltered = 0
     candidates = iter_candidates(paths, cwd=options.cwd, follow_symlinks=options.follow_symlinks,
                                  use_git=options.use_git, include=options.include, exclude=options.exclude)
-    for outcome in _outcomes(candidates, options):
+    index = _stat_index(paths, options)
+    for outcome in _outcomes(_answered_by(index, candidates), options):
         if isinstance(outcome, Skip):
             skips.append(outcome)
             continue
+        if index is not None:
+            index.record(outcome.path, outcome)
         if on_file is not None:
             on_file(outcome.path)
         if outcome.skip is not None:
@@ -97,6 +101,8 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), *,
         findings.extend(outcome.findings)
         suppressed.extend(outcome.suppressed)
         unused.extend(outcome.unused_ignores)
+    if index is not None:
+        index.save()
     stale: tuple[BaselineEntry, ...] = ()
     if entries is not None:
         findings, used = baseline_file.mark(findings, entries)
@@ -107,6 +113,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), *,
                           roots=tuple(paths))
     return dataclasses.replace(
         result,
+        files_unchanged=index.hits if index is not None else 0,
         suppressed=tuple(sorted(suppressed, key=_finding_order)),
         unused_ignores=tuple(sorted(unused, key=lambda u: (u.path, u.line))),
         baseline_path=options.baseline,
@@ -114,12 +121,37 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), *,
     )
 
 
+def _stat_index(paths: Sequence[str], options: ScanOptions) -> Optional["StatIndex"]:
+    """The stat index of this scan's roots and options (migrator.statindex), with --cache-dir only."""
+    if options.cache_dir is None:
+        return None
+    from migrator.statindex import StatIndex
+
+    per_file = {"max_bytes": options.max_bytes, "disabled_rules": sorted(options.disabled_rules),
+                "severity": sorted(options.severity_overrides), "inline_ignores": options.inline_ignores,
+                "follow_symlinks": options.follow_symlinks}
+    return StatIndex(options.cache_dir, cwd=os.path.abspath(options.cwd or os.getcwd()),
+                     roots=[os.fspath(p) for p in paths], options_key=per_file, extra_hosts=options.extra_hosts)
+
+
+def _answered_by(index: Optional["StatIndex"], candidates: Iterable[Union["Candidate", Skip]]
+                 ) -> Iterator[Union["Candidate", Skip, _FileOutcome]]:
+    """Candidates, with those the stat index knows unchanged already turned into their outcome."""
+    for item in candidates:
+        if index is not None and not isinstance(item, Skip):
+            hit = index.lookup(item.path, item.abspath)
+            if hit is not None:
+                yield _FileOutcome(item.path, **hit)
+                continue
+        yield item
+
+
 #: Files per task sent to a worker: large enough that pickling and queueing cost little per file,
 #: small enough that the workers share the load evenly and little is held in flight.
 _CHUNK = 64
 
 
-def _outcomes(candidates: Iterable[Union["Candidate", Skip]], options: ScanOptions
+def _outcomes(candidates: Iterable[Union["Candidate", Skip, _FileOutcome]], options: ScanOptions
               ) -> Iterator[Union[_FileOutcome, Skip]]:
     """Scan each candidate, in this process or in `options.jobs` workers, in discovery order.
 
@@ -131,7 +163,7 @@ def _outcomes(candidates: Iterable[Union["Candidate", Skip]], options: ScanOptio
     jobs = options.jobs
     if jobs == 0:  # auto: a small scan (a pre-commit run, a small repository) never starts workers
         for item in itertools.islice(candidates, AUTO_INLINE_FILES):
-            yield item if isinstance(item, Skip) else _scan_candidate(item, options)
+            yield item if isinstance(item, _READY) else _scan_candidate(item, options)
         head = next(candidates, None)
         if head is None:
             return
@@ -139,18 +171,18 @@ def _outcomes(candidates: Iterable[Union["Candidate", Skip]], options: ScanOptio
         jobs = auto_jobs()
     if jobs <= 1:
         for item in candidates:
-            yield item if isinstance(item, Skip) else _scan_candidate(item, options)
+            yield item if isinstance(item, _READY) else _scan_candidate(item, options)
         return
     from concurrent.futures import Future, ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=jobs)
     pending: deque[Union[Future[list[Union[_FileOutcome, Skip]]], list[Skip]]] = deque()
-    chunk: list[Union["Candidate", Skip]] = []
+    chunk: list[Union["Candidate", Skip, _FileOutcome]] = []
 
     def submit() -> None:
-        skips = [c for c in chunk if isinstance(c, Skip)]
-        if len(skips) == len(chunk):
-            pending.append(skips)
+        ready = [c for c in chunk if isinstance(c, _READY)]
+        if len(ready) == len(chunk):
+            pending.append(ready)
         else:
             pending.append(pool.submit(_scan_chunk, list(chunk), options))
         chunk.clear()
@@ -189,10 +221,13 @@ def auto_jobs() -> int:
     return max(1, min(cores, AUTO_MAX_JOBS))
 
 
-def _scan_chunk(items: list[Union["Candidate", Skip]], options: ScanOptions) -> list[Union[_FileOutcome, Skip]]:
-    """A worker's task: scan each candidate of a chunk (Skips pass through, keeping the order)."""
-    return [item if isinstance(item, Skip) else _scan_candidate(item, options) for item in items]
+def _scan_chunk(items: list[Union["Candidate", Skip, _FileOutcome]], options: ScanOptions) -> list[Union[_FileOutcome, Skip]]:
+    """A worker's task: scan each candidate of a chunk (Skips and outcomes pass through, keeping the order)."""
+    return [item if isinstance(item, _READY) else _scan_candidate(item, options) for item in items]
 
+
+#: What needs no scanning: a discovery Skip, or an outcome the stat index already had.
+_READY = (Skip, _FileOutcome)
 
 _CACHES: dict[tuple[str, tuple[str, ...]], "Cache"] = {}
 

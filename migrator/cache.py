@@ -26,11 +26,11 @@ from typing import Any, Iterable, Optional, Union
 
 from migrator import __version__
 from migrator.redact import scrub
-from migrator.types import Endpoint, Finding, KeySource, Resource, Skip, SourceFile
+from migrator.types import Endpoint, Finding, KeySource, Resource, Skip, SourceFile, UnusedIgnore
 
 #: Bumped when the entry layout changes.
 FORMAT = 1
-_TYPES: dict[str, type] = {t.__name__: t for t in (Finding, KeySource, Endpoint, Resource, Skip)}
+_TYPES: dict[str, type] = {t.__name__: t for t in (Finding, KeySource, Endpoint, Resource, Skip, UnusedIgnore)}
 _PACKAGE = Path(__file__).resolve().parent
 
 Result = Union[list[Finding], Skip]
@@ -133,9 +133,9 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        cls = _TYPES[value.pop("__type__")]
-        return cls(**{k: _decode(v) for k, v in value.items()})
+    if isinstance(value, dict):  # (the dict is left as it is: the stat index writes entries back)
+        cls = _TYPES[value["__type__"]]
+        return cls(**{k: _decode(v) for k, v in value.items() if k != "__type__"})
     if isinstance(value, list):
         return tuple(_decode(v) for v in value)
     return value

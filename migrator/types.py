@@ -241,6 +241,8 @@ class ScanResult:
     errors: tuple[str, ...] = ()
     #: Files decided by the keyword prefilter without a parse.
     files_prefiltered: int = 0
+    #: Files the --cache-dir stat index knew unchanged since the last scan: not even read.
+    files_unchanged: int = 0
     roots: tuple[str, ...] = field(default_factory=tuple)
     #: Findings silenced by inline ignore comments (not in `findings`; they never fail a run).
     suppressed: tuple[Finding, ...] = ()

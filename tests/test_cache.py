@@ -152,7 +152,7 @@ def test_rule_selection_and_severity_apply_after_a_hit(tree, tmp_path, parses):
 def test_corrupt_entries_are_misses_and_are_rewritten(tree, tmp_path, parses):
     cache_dir = tmp_path / "cache"
     first, _ = run(tree, cache_dir)
-    entries = sorted(cache_dir.rglob("*.json"))
+    entries = sorted(p for p in cache_dir.rglob("*.json") if "index" not in p.parent.name)
     assert len(entries) == 4
     garbage = ["", "{", "[]", '{"format": 1, "path": "audit.py", "result": {"__type__": "Nope"}}',
                '{"format": 1, "path": "leak.py", "result": [{"__type__": "Finding", "bogus": 1}]}']

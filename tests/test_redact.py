@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrator import redact
 from tests.conftest import FAKE_APP_KEY, FAKE_USER_KEY
@@ -72,3 +74,24 @@ def test_fingerprint_ignores_whitespace_and_depends_on_rule_path_content():
 def test_scrub_masks_a_key_inside_longer_base64_runs(template):
     out = redact.scrub(template.format(k=FAKE_USER_KEY))
     assert FAKE_USER_KEY not in out and FAKE_USER_KEY[10:60] not in out
+
+
+def _scrub_every_pattern(text: str) -> str:
+    """scrub() without its shortcuts: every pattern on the whole text (the reference)."""
+    text = redact._mask_embedded_keys(text)
+    for pattern in redact._SCRUB_PATTERNS:
+        text = pattern.sub(lambda m: redact.mask(m.group(0)), text)
+    return text
+
+
+_PIECES = st.sampled_from([
+    FAKE_APP_KEY, FAKE_APP_KEY[:60], "A" * 108, "A" * 107, "/", "+", "=", " ", "\n", "'", "AppKey ", "appkey ",
+    "Bearer ", "BEARER ", "Basic ", "bearer  ", "eyJhbGciOiJIUzI1NiJ9", ".", "eyJzdWIiOiIxIn0", "abc_DEF-123",
+    "x" * 25, "\u0130", "\u212a", "é", "path/to/some/file.py", "BASİC ",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=25).map("".join))
+def test_scrub_shortcuts_give_the_same_text_as_every_pattern(text):
+    assert redact.scrub(text) == _scrub_every_pattern(text)

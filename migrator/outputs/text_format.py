@@ -93,8 +93,9 @@ def render(result: ScanResult, *, verbose: bool = False) -> str:
         lines += plan_lines(result.plan)
     else:
         lines.append("No static Celonis key use found.")
-    lines.append(f"Scanned {result.files_scanned} files ({result.files_scanned - result.files_prefiltered} parsed) "
-                 f"in {result.duration_s:.2f}s; skipped {len(result.skips)}.")
+    unchanged = f", {result.files_unchanged} unchanged since the last scan" if result.files_unchanged else ""
+    lines.append(f"Scanned {result.files_scanned} files ({result.files_scanned - result.files_prefiltered} parsed"
+                 f"{unchanged}) in {result.duration_s:.2f}s; skipped {len(result.skips)}.")
     reasons: dict[str, int] = {}
     for s in result.skips:
         reasons[s.reason] = reasons.get(s.reason, 0) + 1
