@@ -10,12 +10,14 @@ turns everything it cannot know into a `Hole` that says where the value comes fr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Union
+from typing import Callable, Iterator, Optional, Union
 
 import libcst as cst
+from libcst import MaybeSentinel
 
 from migrator.types import KeySource
 
@@ -92,12 +94,27 @@ def dotted(node: cst.BaseExpression) -> str:
 
 def literal_str(node: Optional[cst.BaseExpression]) -> Optional[str]:
     """The value of a plain string literal, else None."""
+    if isinstance(node, cst.SimpleString):
+        plain = _unquoted(node.value)
+        if plain is not None:
+            return plain
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         value = node.evaluated_value
         if isinstance(value, bytes):
             return value.decode("latin-1")
         return value
     return None
+
+
+def _unquoted(literal: str) -> Optional[str]:
+    """The value of an ASCII string literal without prefix, escapes, CR or NUL: the text between its
+    quotes. Saves `ast.literal_eval` (a compile per call) on the common case; None for any other."""
+    if not literal.isascii() or literal[0] not in "'\"":
+        return None
+    if "\\" in literal or "\r" in literal or "\0" in literal:
+        return None
+    q = 3 if literal[:3] in ("'''", '"""') else 1
+    return literal[q:-q]
 
 
 @dataclass
@@ -109,6 +126,10 @@ class FunctionInfo:
     returns: list[cst.BaseExpression] = field(default_factory=list)
     parent: Optional["FunctionInfo"] = None
     class_name: Optional[str] = None
+    #: dotted name of every call in the function's code (nested functions included), in source order.
+    callees: list[str] = field(default_factory=list)
+    #: a string in the function's code names /oauth2/token or client_credentials.
+    names_oauth: bool = False
 
 
 @dataclass
@@ -128,6 +149,22 @@ class ModuleIndex:
     owner: dict[int, Optional[FunctionInfo]] = field(default_factory=dict)
     #: all string literal values (for Celonis evidence).
     strings: list[str] = field(default_factory=list)
+    #: every node but whitespace and punctuation, in LibCST's visiting order (pre-order, lexical).
+    nodes: list[cst.CSTNode] = field(default_factory=list)
+    #: id(node) -> parent node, for the nodes in `nodes` (LibCST's ParentNodeProvider without its cost).
+    parents: dict[int, cst.CSTNode] = field(default_factory=dict)
+
+    def parent(self, node: Optional[cst.CSTNode]) -> Optional[cst.CSTNode]:
+        return self.parents.get(id(node)) if node is not None else None
+
+    def encloses(self, container: cst.CSTNode, node: cst.CSTNode) -> bool:
+        """`node` is `container` or lies inside it."""
+        cur: Optional[cst.CSTNode] = node
+        while cur is not None:
+            if cur is container:
+                return True
+            cur = self.parents.get(id(cur))
+        return False
 
     def function_named(self, name: str) -> Optional[FunctionInfo]:
         info = self.functions.get(name)
@@ -141,11 +178,101 @@ class ModuleIndex:
         return any(v == prefix or v.startswith(prefix + ".") for v in self.imports.values())
 
 
-class _Indexer(cst.CSTVisitor):
+#: Fields that only ever hold whitespace, comments, brackets or punctuation: never walked.
+_TRIVIA_FIELDS = frozenset({
+    "lpar", "rpar", "lbrace", "rbrace", "lbracket", "rbracket", "comma", "trailing_comma", "semicolon", "colon",
+    "first_colon", "second_colon", "equal", "dot", "relative", "operator", "asynchronous", "posonly_ind",
+    "separator", "newline", "header", "footer", "leading_lines", "lines_after_decorators", "empty_lines",
+    "trailing_whitespace", "leading_whitespace", "comment", "first_line", "last_line",
+})
+#: node class -> (the fields LibCST visits, in its visiting order, trivia left out;
+#: the fields it left unvisited because they were None on the node it was learnt from).
+_CHILD_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+class _FieldRecorder(cst.CSTVisitor):
+    """Notes which fields of one node LibCST visits, and in what order, without descending."""
+
+    def __init__(self) -> None:
+        self.fields: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return False
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.fields.append(attribute)
+
+
+def _is_trivia(field_name: str) -> bool:
+    return field_name in _TRIVIA_FIELDS or field_name.startswith("whitespace")
+
+
+def _learn_fields(node: cst.CSTNode) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Ask LibCST itself which fields of this node it visits, so that the walk keeps its order."""
+    recorder = _FieldRecorder()
+    node._visit_and_replace_children(recorder)
+    visited = tuple(f for f in recorder.fields if not _is_trivia(f))
+    unvisited_none = tuple(f.name for f in dataclasses.fields(node) if f.name not in recorder.fields
+                           and not _is_trivia(f.name) and getattr(node, f.name) is None)
+    return visited, unvisited_none
+
+
+def _holds_nodes(value: object) -> bool:
+    return isinstance(value, cst.CSTNode) or (isinstance(value, (list, tuple)) and len(value) > 0)
+
+
+def _child_fields(node: cst.CSTNode) -> tuple[str, ...]:
+    """The non-trivia child fields of a node, learnt once per class; learnt again from a node that fills
+    a field the first one left None (LibCST skips some of those, e.g. an f-string's format spec)."""
+    known = _CHILD_FIELDS.get(type(node))
+    if known is None or any(_holds_nodes(getattr(node, f)) for f in known[1]):
+        known = _CHILD_FIELDS[type(node)] = _learn_fields(node)
+    return known[0]
+
+
+def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Non-trivia children in visiting order: a plain attribute walk, unlike LibCST's visitors, which
+    rebuild every node they pass."""
+    out: list[cst.CSTNode] = []
+    for name in _child_fields(node):
+        value = getattr(node, name)
+        if isinstance(value, (list, tuple)):
+            out.extend(value)
+        elif value is not None and value is not MaybeSentinel.DEFAULT:
+            out.append(value)
+    return out
+
+
+class _Indexer:
+    """One walk over the module that fills a ModuleIndex; `visit_X`/`leave_X` run on entering/leaving an X."""
+
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
         self.stack: list[FunctionInfo] = []
         self.classes: list[str] = []
+
+    def walk(self, root: cst.CSTNode) -> None:
+        """Iterative pre-order walk (no recursion limit on deeply nested code)."""
+        nodes, parents = self.index.nodes, self.index.parents
+        todo: list[Union[cst.CSTNode, tuple[Callable[[_Indexer, cst.CSTNode], None], cst.CSTNode]]] = [root]
+        while todo:
+            item = todo.pop()
+            if type(item) is tuple:  # (leave handler, node): the node's subtree is done
+                item[0](self, item[1])
+                continue
+            node = item
+            nodes.append(node)
+            visit = _VISIT.get(type(node))
+            if visit is not None:
+                visit(self, node)
+            leave = _LEAVE.get(type(node))
+            if leave is not None:
+                todo.append((leave, node))
+            children = child_nodes(node)
+            for child in children:
+                parents[id(child)] = node
+            children.reverse()
+            todo.extend(children)
 
     # scopes
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -221,6 +348,9 @@ class _Indexer(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         self.index.calls.append((node, self._current()))
         self.index.owner[id(node)] = self._current()
+        name = dotted(node.func)
+        for fn in self.stack:
+            fn.callees.append(name)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         self.index.owner[id(node)] = self._current()
@@ -232,9 +362,16 @@ class _Indexer(cst.CSTVisitor):
         value = literal_str(node)
         if value:
             self.index.strings.append(value)
+        self._note_oauth(bool(value) and ("/oauth2/token" in value or value == "client_credentials"))
 
     def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
         self.index.strings.append(node.value)
+        self._note_oauth("/oauth2/token" in node.value)
+
+    def _note_oauth(self, names_oauth: bool) -> None:
+        if names_oauth:
+            for fn in self.stack:
+                fn.names_oauth = True
 
     # imports
     def visit_Import(self, node: cst.Import) -> None:
@@ -254,9 +391,13 @@ class _Indexer(cst.CSTVisitor):
             self.index.imports[local] = f"{module}.{name}"
 
 
+_VISIT = {getattr(cst, n[len("visit_"):]): f for n, f in vars(_Indexer).items() if n.startswith("visit_")}
+_LEAVE = {getattr(cst, n[len("leave_"):]): f for n, f in vars(_Indexer).items() if n.startswith("leave_")}
+
+
 def build_index(module: cst.Module) -> ModuleIndex:
     index = ModuleIndex(module=module)
-    module.visit(_Indexer(index))
+    _Indexer(index).walk(module)
     return index
 
 
@@ -405,7 +546,7 @@ class Evaluator:
                 cls_fns = [f for f in self.index.functions.values() if f.class_name == env.fn.class_name]
                 out: list[Sym] = []
                 for e in exprs:
-                    owner = next((f for f in cls_fns if _contains(f.node, e)), env.fn)
+                    owner = next((f for f in cls_fns if self.index.encloses(f.node, e)), env.fn)
                     out.extend(self._eval(e, env.deeper(fn=owner, bindings={})))
                 return _dedupe(out)
         if base in ("args", "options", "opts") or base.endswith("parse_args()"):
@@ -683,43 +824,12 @@ def _subscript_path(node: cst.BaseExpression) -> str:
     return base + "".join(f"[{k!r}]" for k in reversed(keys))
 
 
-def _contains(tree: cst.CSTNode, target: cst.CSTNode) -> bool:
-    found = False
-
-    class _Find(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            nonlocal found
-            if node is target:
-                found = True
-            return not found
-
-    tree.visit(_Find())
-    return found
-
-
 def _function_talks_oauth(fn: FunctionInfo, index: Optional[ModuleIndex] = None, depth: int = 0) -> bool:
     """A function whose code (its strings, not its comments) names /oauth2/token or client_credentials,
     directly or through the local functions it calls."""
-    found = False
-    callees: list[str] = []
-
-    class _Strings(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            callees.append(dotted(node.func))
-
-        def visit_SimpleString(self, node: cst.SimpleString) -> None:
-            nonlocal found
-            value = literal_str(node) or ""
-            found = found or "/oauth2/token" in value or value == "client_credentials"
-
-        def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-            nonlocal found
-            found = found or "/oauth2/token" in node.value
-
-    fn.node.visit(_Strings())
-    if found or index is None or depth >= 3:
-        return found
-    for name in callees:
+    if fn.names_oauth or index is None or depth >= 3:
+        return fn.names_oauth
+    for name in fn.callees:
         callee = index.function_named(name.rsplit(".", 1)[-1]) if name else None
         if callee is not None and callee is not fn and _function_talks_oauth(callee, index, depth + 1):
             return True

@@ -17,14 +17,16 @@ How it decides, in order:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from functools import cached_property
+from typing import Iterable, Mapping, Optional
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from migrator import endpoints as ep
 from migrator.detect import prefilters
@@ -39,6 +41,7 @@ from migrator.detect.pyindex import (
     _call_arg,
     bind_arguments,
     build_index,
+    child_nodes,
     dotted,
     literal_str,
     sym_text,
@@ -91,25 +94,32 @@ def scan_python(path: str, text: str, *, extra_hosts: Iterable[str] = (), line_o
     and ScanTimeout when the analysis runs past the per-file budget."""
     deadline = time.monotonic() + TIME_BUDGET_S
     module = cst.parse_module(text)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    parents = wrapper.resolve(ParentNodeProvider)
-    return _Detector(path, wrapper.module, positions, parents, tuple(extra_hosts), line_offset, deadline).run()
+    return _Detector(path, module, tuple(extra_hosts), line_offset, deadline).run()
 
 
 class _Detector:
-    def __init__(self, path: str, module: cst.Module, positions, parents, extra_hosts: tuple[str, ...],  # type: ignore[no-untyped-def]
+    def __init__(self, path: str, module: cst.Module, extra_hosts: tuple[str, ...],
                  line_offset: int, deadline: Optional[float] = None) -> None:
         self.path = path
         self.module = module
-        self.positions = positions
-        self.parents = parents
         self.extra_hosts = extra_hosts
         self.line_offset = line_offset
         self.index: ModuleIndex = build_index(module)
+        self.parent = self.index.parent
         self.ev = Evaluator(self.index, deadline)
         self.fingerprints: dict[str, int] = {}
         self._refs_cache: dict[int, list[tuple[str, str]]] = {}
+
+    @cached_property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """Computed on first use, as many files never need a position. The provider is run directly:
+        `MetadataWrapper.resolve` would add a full (empty) batched visitor pass over the tree."""
+        return PositionProvider()._gen(MetadataWrapper(self.module, unsafe_skip_copy=True))
+
+    @cached_property
+    def _function_of(self) -> dict[int, FunctionInfo]:
+        """id(FunctionDef) -> its FunctionInfo, for the definitions the index kept."""
+        return {id(f.node): f for f in self.index.functions.values()}
 
     # ------------------------------------------------------------------ evidence
     def _module_evidence(self) -> bool:
@@ -135,51 +145,49 @@ class _Detector:
     # ------------------------------------------------------------------ sinks
     def _sinks(self) -> list[_Sink]:
         sinks: list[_Sink] = []
-        outer = self
-
-        class V(cst.CSTVisitor):
-            def visit_DictElement(self, node: cst.DictElement) -> None:
+        for node in self.index.nodes:
+            kind = type(node)
+            if kind is cst.DictElement:
                 if _is_auth_name(literal_str(node.key)):
-                    d = outer.parents.get(node)
-                    sinks.append(_Sink(node, node.value, outer._owner(node), d, None))
-
-            def visit_Assign(self, node: cst.Assign) -> None:
-                for t in node.targets:
-                    tgt = t.target
-                    if isinstance(tgt, cst.Subscript) and _is_auth_name(_slice_str(tgt)):
-                        sinks.append(_Sink(node, node.value, outer._owner(node), None, _receiver(tgt.value)))
-
-            def visit_Call(self, node: cst.Call) -> None:
-                name = dotted(node.func)
-                attr = node.func.attr.value if isinstance(node.func, cst.Attribute) else name
-                if attr in ("add_header", "putheader", "add_unredirected_header", "set", "setdefault",
-                            "__setitem__") and node.args and _is_auth_name(literal_str(node.args[0].value)):
-                    if len(node.args) > 1:
-                        assert isinstance(node.func, cst.Attribute)
-                        sinks.append(_Sink(node, node.args[1].value, outer._owner(node), None,
-                                           _receiver(node.func.value)))
-                    return
-                for a in node.args:
-                    if a.keyword is not None and _is_auth_name(a.keyword.value) and attr in ("dict", "update"):
-                        recv = _receiver(node.func.value) if isinstance(node.func, cst.Attribute) else None
-                        sinks.append(_Sink(a, a.value, outer._owner(node), node if attr == "dict" else None, recv))
-
-            def visit_Tuple(self, node: cst.Tuple) -> None:
+                    sinks.append(_Sink(node, node.value, self._owner(node), self.parent(node), None))
+            elif kind is cst.Assign:
+                sinks.extend(self._assign_sinks(node))
+            elif kind is cst.Call:
+                sinks.extend(self._call_sinks(node))
+            elif kind is cst.Tuple:
                 if len(node.elements) == 2 and _is_auth_name(literal_str(node.elements[0].value)):
-                    sinks.append(_Sink(node, node.elements[1].value, outer._owner(node),
-                                       outer.parents.get(node), None))
+                    sinks.append(_Sink(node, node.elements[1].value, self._owner(node), self.parent(node), None))
+        return sinks
 
-        self.module.visit(V())
+    def _assign_sinks(self, node: cst.Assign) -> list[_Sink]:
+        """`x["Authorization"] = ...`."""
+        return [_Sink(node, node.value, self._owner(node), None, _receiver(t.target.value)) for t in node.targets
+                if isinstance(t.target, cst.Subscript) and _is_auth_name(_slice_str(t.target))]
+
+    def _call_sinks(self, node: cst.Call) -> list[_Sink]:
+        """`add_header("Authorization", ...)` and the like, `dict(Authorization=...)`, `.update(Authorization=...)`."""
+        name = dotted(node.func)
+        attr = node.func.attr.value if isinstance(node.func, cst.Attribute) else name
+        if attr in ("add_header", "putheader", "add_unredirected_header", "set", "setdefault",
+                    "__setitem__") and node.args and _is_auth_name(literal_str(node.args[0].value)):
+            if len(node.args) > 1:
+                assert isinstance(node.func, cst.Attribute)
+                return [_Sink(node, node.args[1].value, self._owner(node), None, _receiver(node.func.value))]
+            return []
+        sinks: list[_Sink] = []
+        for a in node.args:
+            if a.keyword is not None and _is_auth_name(a.keyword.value) and attr in ("dict", "update"):
+                recv = _receiver(node.func.value) if isinstance(node.func, cst.Attribute) else None
+                sinks.append(_Sink(a, a.value, self._owner(node), node if attr == "dict" else None, recv))
         return sinks
 
     def _owner(self, node: cst.CSTNode) -> Optional[FunctionInfo]:
         cur: Optional[cst.CSTNode] = node
         while cur is not None:
-            if isinstance(cur, cst.FunctionDef):
-                for f in self.index.functions.values():
-                    if f.node is cur:
-                        return f
-            cur = self.parents.get(cur)
+            fn = self._function_of.get(id(cur)) if isinstance(cur, cst.FunctionDef) else None
+            if fn is not None:
+                return fn
+            cur = self.parent(cur)
         return None
 
     # ------------------------------------------------------------------ key analysis
@@ -363,7 +371,7 @@ class _Detector:
                     hit = True
             if id(call) in ancestors:
                 hit = True
-            holder = self.parents.get(call)  # `req = Request(url)` and later `req.add_header(...)`
+            holder = self.parent(call)  # `req = Request(url)` and later `req.add_header(...)`
             if isinstance(holder, cst.Assign) and any(
                     self._carrier_key(t.target, owner) in carriers for t in holder.targets):
                 hit = True
@@ -376,7 +384,7 @@ class _Detector:
         cur: Optional[cst.CSTNode] = node
         while cur is not None and not isinstance(cur, cst.Module):
             out.add(id(cur))
-            cur = self.parents.get(cur)
+            cur = self.parent(cur)
         return out
 
     def _carrier_key(self, expr: Optional[cst.BaseExpression], owner: Optional[FunctionInfo]) -> tuple[str, str]:
@@ -415,7 +423,7 @@ class _Detector:
             for attr, exprs in attrs.items():
                 for e in exprs:
                     owner = next((f for f in self.index.functions.values()
-                                  if f.class_name == cls and _within(self.parents, e, f.node)), None)
+                                  if f.class_name == cls and self.index.encloses(f.node, e)), None)
                     flows.append(((f"class:{cls}", attr), e, owner))
         for call, owner in self.index.calls:
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("update", "setdefault", "extend"):
@@ -516,7 +524,7 @@ class _Detector:
             for url in urls:
                 if base and not re.match(r"(?i)^(https?:)?//", url):
                     url = ep.join_url(base, url)
-                mapped = ep.map_endpoint(method, url, line=self._line(call), extra_hosts=self.extra_hosts)
+                mapped = self._map_endpoint(method, url, call)
                 if mapped is not None:
                     endpoints.append(mapped)
                 elif _has_concrete_host(url):
@@ -524,6 +532,11 @@ class _Detector:
                 else:
                     unresolved = True
         return endpoints, non_celonis, unresolved
+
+    def _map_endpoint(self, method: str, url: str, call: cst.CSTNode) -> Optional[Endpoint]:
+        """Map a call's URL; its line is looked up only for a Celonis call, as positions are costly."""
+        mapped = ep.map_endpoint(method, url, extra_hosts=self.extra_hosts)
+        return dataclasses.replace(mapped, line=self._line(call)) if mapped is not None else None
 
     def _urls(self, node: cst.BaseExpression, owner: Optional[FunctionInfo]) -> list[str]:
         """URL strings for a call, binding the enclosing function's parameters at each caller."""
@@ -649,14 +662,13 @@ class _Detector:
                     origin = "https://" + origin
         if not origin:
             origin = "https://{team}.{realm}.celonis.cloud"
-        line = self._line(call)
         paths = [("GET", "/api/cloud"), ("GET", "/api/team")]
         perm = args.get("permissions")
         if not (isinstance(perm, cst.Name) and perm.value == "False"):
             paths.append(("GET", "/api/cloud/permissions"))
         out = []
         for method, p in paths:
-            e = ep.map_endpoint(method, origin + p, line=line, extra_hosts=self.extra_hosts)
+            e = self._map_endpoint(method, origin + p, call)
             if e is not None:
                 out.append(e)
         out.extend(self._pycelonis_object_use(call, owner, origin))
@@ -664,7 +676,7 @@ class _Detector:
 
     def _pycelonis_object_use(self, call: cst.Call, owner: Optional[FunctionInfo], origin: str) -> list[Endpoint]:
         """Map `c.data_integration.*`, `c.studio.*`, `c.api_request(url)` of the client returned by the login."""
-        holder = self.parents.get(call)
+        holder = self.parent(call)
         names: set[str] = set()
         if isinstance(holder, cst.Assign):
             for t in holder.targets:
@@ -686,7 +698,7 @@ class _Detector:
                 method, p = families[parts[1]]
                 if parts[-1].startswith(("get", "list", "find", "read", "export", "download")):
                     method = "GET"  # read-only SDK calls need the read permission only
-                e = ep.map_endpoint(method, origin + p, line=self._line(other), extra_hosts=self.extra_hosts)
+                e = self._map_endpoint(method, origin + p, other)
                 if e is not None:
                     out.append(e)
             elif parts[-1] in ("api_request", "request"):
@@ -695,7 +707,7 @@ class _Detector:
                     for url in self._urls(url_node, _o):
                         if not re.match(r"(?i)^(https?:)?//", url) and not url.startswith("{"):
                             url = ep.join_url(origin, url)
-                        e = ep.map_endpoint(method, url, line=self._line(other), extra_hosts=self.extra_hosts)
+                        e = self._map_endpoint(method, url, other)
                         if e is not None:
                             out.append(e)
         return out
@@ -711,14 +723,8 @@ class _Detector:
             return []
         findings = []
         lines_taken = {f.line for f in existing}
-        hits: list[cst.SimpleString] = []
-
-        class V(cst.CSTVisitor):
-            def visit_SimpleString(self, node: cst.SimpleString) -> None:
-                if literal_str(node) == "CELONIS_API_TOKEN":
-                    hits.append(node)
-
-        self.module.visit(V())
+        hits = [n for n in self.index.nodes
+                if type(n) is cst.SimpleString and literal_str(n) == "CELONIS_API_TOKEN"]
         for node in hits:
             if not self._is_env_use(node) or self._line(node) in lines_taken:
                 continue
@@ -737,20 +743,20 @@ class _Detector:
 
     def _is_env_use(self, node: cst.SimpleString) -> bool:
         """`os.environ["X"]` (not under `del`) or `os.getenv("X")` / `os.environ.get("X")`."""
-        parent = self.parents.get(node)
+        parent = self.parent(node)
         if isinstance(parent, cst.Index):
-            sub = self.parents.get(self.parents.get(parent))
+            sub = self.parent(self.parent(parent))
             return (isinstance(sub, cst.Subscript) and dotted(sub.value) in ("os.environ", "environ")
-                    and not isinstance(self.parents.get(sub), cst.Del))
+                    and not isinstance(self.parent(sub), cst.Del))
         if isinstance(parent, cst.Arg):
-            call = self.parents.get(parent)
+            call = self.parent(parent)
             return isinstance(call, cst.Call) and dotted(call.func) in ENV_CALLS and call.args[0] is parent
         return False
 
     def _statement(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         cur: Optional[cst.CSTNode] = node
         while cur is not None and not isinstance(cur, (cst.Assign, cst.Expr, cst.AnnAssign, cst.Return)):
-            cur = self.parents.get(cur)
+            cur = self.parent(cur)
         return cur or node
 
     def _line(self, node: cst.CSTNode) -> int:
@@ -804,20 +810,11 @@ def _references(expr: cst.CSTNode) -> list[tuple[str, str]]:
             return
         if isinstance(node, (cst.Lambda, cst.FunctionDef)):
             return
-        for child in node.children:
+        for child in child_nodes(node):
             walk(child)
 
     walk(expr)
     return refs
-
-
-def _within(parents, node: cst.CSTNode, container: cst.CSTNode) -> bool:  # type: ignore[no-untyped-def]
-    cur: Optional[cst.CSTNode] = node
-    while cur is not None:
-        if cur is container:
-            return True
-        cur = parents.get(cur)
-    return False
 
 
 def _generic_hostless(e: Endpoint) -> bool:
