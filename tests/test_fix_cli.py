@@ -118,6 +118,56 @@ def test_todo_comments_only_with_write(tmp_path: Path) -> None:
     assert "line 7: left for a human" in again.stderr
 
 
+LEFT_AND_FIXED = '''\
+import os
+import requests
+
+BASE = "https://acme.eu-1.celonis.cloud"
+
+
+def pools(token):
+    return requests.get(BASE + "/integration/api/pools", headers={"Authorization": f"Bearer {token}"})
+
+
+def members(token=None):
+    return requests.get(BASE + "/api/external/members", headers={"Authorization": "Bearer " + token})
+
+
+session = requests.Session()
+session.headers.update({"Authorization": f"Bearer {os.environ['T']}"})
+spaces = session.get(f"{BASE}/package-manager/api/spaces").json()
+members()
+'''
+
+
+def test_second_write_changes_nothing_when_sites_are_left(tmp_path: Path) -> None:
+    """The first run migrates the session (the file's scope plan shrinks) and adds the helper import (lines
+    move); the TODOs it wrote for the sites left must be what the second run would write."""
+    path = write(tmp_path, "job.py", LEFT_AND_FIXED)
+    first = _fix("--write", "job.py", cwd=tmp_path)
+    assert first.returncode == 1, first.stderr
+    assert "1 finding(s) fixed, 2 site(s) left for a human" in first.stderr, first.stderr
+    text = path.read_text()
+    assert text.count("# TODO(celonis-oauth):") == 2 and "CelonisAuth(BASE" in text
+    snapshot = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    second = _fix("--write", "job.py", cwd=tmp_path)
+    assert second.returncode == 1 and "0 file(s) changed" in second.stderr, second.stderr
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == snapshot
+
+
+def test_stale_todo_is_updated_in_place(tmp_path: Path) -> None:
+    """A TODO an earlier run wrote with scopes no longer quoted is replaced where it is, not doubled."""
+    path = write(tmp_path, "job.py", LEFT_AND_FIXED)
+    _fix("--write", "job.py", cwd=tmp_path)
+    current = path.read_text()
+    assert "'integration.data-pools') at its callers" in current
+    path.write_text(current.replace("'integration.data-pools')", "'integration.data-pools studio')"))
+    updated = _fix("--write", "job.py", cwd=tmp_path)
+    assert updated.returncode == 1 and "1 file(s) changed" in updated.stderr, updated.stderr
+    assert path.read_text() == current
+    assert _fix("--write", "job.py", cwd=tmp_path).stdout == "" and path.read_text() == current
+
+
 def test_literal_key_never_reaches_the_output(tmp_path: Path) -> None:
     write(tmp_path, "leak.py", SCRIPT.replace('os.environ["K"]', "KEY") + f'KEY = "{FAKE_APP_KEY}"\n')
     for args in (("leak.py",), ("--write", "leak.py")):

@@ -11,7 +11,7 @@ later codemods leave them alone and the last one (`manual_sites`) can annotate t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Union
 
 import libcst as cst
@@ -46,6 +46,8 @@ DEFER_IMPORTS = "celonis_oauth.defer_imports"
 EXTRA_HOSTS = "celonis_oauth.extra_hosts"
 DISABLED_RULES = "celonis_oauth.disabled_rules"
 TODO_PREFIX = "# TODO(celonis-oauth): "
+#: What a TODO quotes that may differ from one run to the next while its site stays the same.
+_QUOTED_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
 _CLIENT_CTOR = re.compile(r"(^|\.)(Session|Client|AsyncClient|ClientSession)$")
 _HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options"}
 _Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
@@ -84,6 +86,7 @@ class SiteCommand(VisitorBasedCodemodCommand):
         self._replace: dict[int, cst.CSTNode] = {}
         self._todos: dict[int, list[str]] = {}
         self._after: dict[int, list[cst.BaseStatement]] = {}
+        self._header_taken = 0
 
     # ------------------------------------------------------------------ driver
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
@@ -346,6 +349,25 @@ class SiteCommand(VisitorBasedCodemodCommand):
         if self.write_todos and stmt is not None:
             self._todos.setdefault(id(stmt), []).append(TODO_PREFIX + text)
 
+    def site_scopes(self, finding: Finding) -> str:
+        """The scopes of this site alone, for a TODO: unlike the file's plan, they do not shrink when a
+        later run finds the other sites migrated, so the TODO says the same thing every run."""
+        from migrator.scopes import build_plan
+
+        return build_plan(finding.endpoints).scope_string or "<scopes>"
+
+    def header_todos(self, stmt: cst.CSTNode) -> list[cst.EmptyLine]:
+        """Our TODOs right above `stmt` that LibCST parsed into `Module.header` (it does so for the comments
+        above a module's first statement): unseen, they would be added again on every run."""
+        header = self.tree.header
+        if not (self.tree.body and self.tree.body[0] is stmt):
+            return []
+        return list(header[len(header) - _todo_tail(header):])
+
+    def comments_above(self, stmt: cst.CSTNode) -> list[cst.EmptyLine]:
+        """The comment lines right above `stmt`, those parsed into `Module.header` included."""
+        return [*self.header_todos(stmt), *getattr(stmt, "leading_lines", ())]
+
     def note(self, line: int, text: str) -> None:
         self.context.scratch.setdefault(NOTES, []).append((line, text))
 
@@ -364,14 +386,66 @@ class SiteCommand(VisitorBasedCodemodCommand):
             result = new
         comments = self._todos.get(id(original_node))
         if comments and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            present = {line.comment.value for line in result.leading_lines if line.comment is not None}
-            extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in dict.fromkeys(comments) if c not in present]
-            if extra:
-                result = result.with_changes(leading_lines=[*result.leading_lines, *extra])
+            header = self.header_todos(original_node)
+            if header:  # moved from Module.header onto the statement: the same text in the same place
+                self._header_taken = len(header)
+            lines = place_todos([*header, *result.leading_lines], comments)
+            result = result.with_changes(leading_lines=lines)
+        if isinstance(result, cst.Module) and self._header_taken:
+            result = result.with_changes(header=result.header[:len(result.header) - self._header_taken])
         after = self._after.get(id(original_node))
         if after and isinstance(result, cst.BaseStatement):
             result = cst.FlattenSentinel([result, *after])
         return result
+
+
+# ---------------------------------------------------------------------- TODO comments
+def _comment(line: cst.EmptyLine) -> str:
+    return line.comment.value.rstrip() if line.comment is not None else ""
+
+
+def is_todo(line: cst.EmptyLine) -> bool:
+    return _comment(line).startswith(TODO_PREFIX)
+
+
+def todo_shape(comment: str) -> str:
+    """A TODO without the values it quotes (scopes, line numbers): two TODOs of one shape on one
+    statement are the same TODO written by different runs."""
+    return _QUOTED_VALUES.sub("...", comment.rstrip())
+
+
+def place_todos(lines: Sequence[cst.EmptyLine], todos: Iterable[str]) -> list[cst.EmptyLine]:
+    """`lines` (the comments above a statement) holding each of `todos` once.
+
+    A TODO already there is kept; one of ours that says the same with other values (what an earlier
+    run quoted) is rewritten in place, so it is neither stale nor doubled; only a new one is added,
+    last. Any other comment, and any TODO of ours no site asks for, is left as it is.
+    """
+    out = list(lines)
+    free = [i for i, line in enumerate(out) if is_todo(line)]
+    pending = []
+    for todo in dict.fromkeys(todos):
+        same = next((i for i in free if _comment(out[i]) == todo), None)
+        if same is None:
+            pending.append(todo)
+        else:
+            free.remove(same)
+    for todo in pending:
+        like = next((i for i in free if todo_shape(_comment(out[i])) == todo_shape(todo)), None)
+        if like is None:
+            out.append(cst.EmptyLine(comment=cst.Comment(todo)))
+        else:
+            free.remove(like)
+            out[like] = out[like].with_changes(comment=cst.Comment(todo))
+    return out
+
+
+def _todo_tail(lines: Sequence[cst.EmptyLine]) -> int:
+    """How many of `lines`, counted from the end, are TODOs of ours (none after a blank line)."""
+    n = 0
+    while n < len(lines) and is_todo(lines[len(lines) - 1 - n]):
+        n += 1
+    return n
 
 
 # ---------------------------------------------------------------------- helpers

@@ -1,15 +1,24 @@
 """The last pass: every static-key site still in the file is listed with its reason.
 
 With `--write` (write_todos=True) each gets a `# TODO(celonis-oauth): <reason>` comment above its
-statement, once (a second run finds the comment and adds nothing). `CELONIS_API_TOKEN` reads that
-nothing uses any more are notes ("delete it"), not sites for a human.
+statement, once: a second run finds the comment and adds nothing, or rewrites it in place when it
+quotes other values, such as an older run's scopes (`_sites.place_todos`). `CELONIS_API_TOKEN` reads
+that nothing uses any more are notes ("delete it"), not sites for a human.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from migrator.codemods._sites import DEFER_IMPORTS, HEADER_RULES, MANUAL, TODO_PREFIX, SiteCommand, site_key
+from migrator.codemods._sites import (
+    DEFER_IMPORTS,
+    HEADER_RULES,
+    MANUAL,
+    TODO_PREFIX,
+    SiteCommand,
+    place_todos,
+    site_key,
+)
 from migrator.detect.pyindex import dotted
 from migrator.types import Finding
 
@@ -45,10 +54,10 @@ class ManualSitesCommand(SiteCommand):
             reason = _DEFAULT
         if reason:
             stmt = self.statement(node)
-            present = stmt is not None and any(
-                line.comment is not None and line.comment.value == TODO_PREFIX + reason for line in stmt.leading_lines)
+            above = self.comments_above(stmt) if stmt is not None else []
+            adds_line = len(place_todos(above, [TODO_PREFIX + reason])) > len(above)
             self._planned.append((finding.line, reason, self.line(stmt) if stmt is not None else finding.line,
-                                  self.write_todos and not present and stmt is not None))
+                                  self.write_todos and adds_line))
             self.todo(node, reason)
         return None
 

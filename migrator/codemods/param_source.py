@@ -29,8 +29,9 @@ class ParameterSourceCommand(SiteCommand):
             return None
         calls = self.callers(fn)
         if not calls:
+            scopes = self.site_scopes(finding)  # not the file's plan: that shrinks as other sites are migrated
             return (f"the key arrives as parameter {param!r} of {fn.qualname}() and no caller in this file passes "
-                    f"it: pass client_credentials_token(<team URL>, '{self.scopes}') at its callers")
+                    f"it: pass client_credentials_token(<team URL>, '{scopes}') at its callers")
         edits: list[tuple[cst.CSTNode, cst.CSTNode]] = []
         if "AppKey" in finding.auth_schemes:
             scheme = self.scheme_edit(value)
@@ -40,13 +41,13 @@ class ParameterSourceCommand(SiteCommand):
         for call, caller in calls:
             bound = bind_arguments(fn, call, self.ev.function_env(caller))
             if param not in bound:
-                return f"the call on line {self.line(call)} does not pass {param!r}: migrate it by hand"
+                return f"{_call_of(fn, caller)} does not pass {param!r}: migrate it by hand"
             arg = bound[param][0]
             if any(isinstance(p, Hole) and p.oauth for s in self.ev.strings(arg, bound[param][1]) for p in s):
                 continue
             origin = self.origin_for(finding, call, {p: e for p, (e, _env) in bound.items()})
             if origin is None:
-                return f"cannot resolve the Celonis URL for the call on line {self.line(call)}"
+                return f"cannot resolve the Celonis URL for {_call_of(fn, caller)}"
             edits.append((arg, self.token_call(origin)))
         for old, new in edits:
             self.replace(old, new)
@@ -96,6 +97,12 @@ class ParameterSourceCommand(SiteCommand):
             return old, appkey_to_bearer(old)
         assert isinstance(old, cst.FormattedStringText)
         return old, old.with_changes(value="Bearer" + old.value.lstrip()[len("AppKey"):])
+
+
+def _call_of(fn: FunctionInfo, caller: FunctionInfo | None) -> str:
+    """Names a call for a TODO by where it is, not by its line: lines move when the file is rewritten."""
+    where = f"in {caller.qualname}()" if caller is not None else "at module level"
+    return f"the call of {fn.qualname}() {where}"
 
 
 def _names(node: cst.CSTNode) -> set[str]:
