@@ -148,7 +148,7 @@ def _answered_by(index: Optional["StatIndex"], candidates: Iterable[Union["Candi
 
 #: Files per task sent to a worker: large enough that pickling and queueing cost little per file,
 #: small enough that the workers share the load evenly and little is held in flight.
-_CHUNK = 64
+_CHUNK = 256
 
 
 def _outcomes(candidates: Iterable[Union["Candidate", Skip, _FileOutcome]], options: ScanOptions
@@ -246,19 +246,19 @@ def _cache_for(options: ScanOptions) -> Optional["Cache"]:
 
 def _scan_candidate(candidate: "Candidate", options: ScanOptions) -> _FileOutcome:
     """Read, prefilter, detect, then apply severity overrides and inline ignores, for one file."""
-    from migrator.detect import certainly_clean, detect_file
-    from migrator.discover import decode, read_bytes
-    from migrator.ignores import apply_ignores
+    from migrator import detect, discover  # (bound per call: cheap, and tests may patch their functions)
 
-    data = read_bytes(candidate, max_bytes=options.max_bytes)
+    data = discover.read_bytes(candidate, max_bytes=options.max_bytes)
     if isinstance(data, Skip):
         return _FileOutcome(candidate.path, data)
-    if certainly_clean(candidate.kind, data) and not (options.inline_ignores and _IGNORE_MARKER in data):
+    if detect.certainly_clean(candidate.kind, data) and not (options.inline_ignores and _IGNORE_MARKER in data):
         return _FileOutcome(candidate.path, None, True)  # (an ignore comment there may be unused: look)
-    source = decode(candidate, data)
+    from migrator.ignores import apply_ignores
+
+    source = discover.decode(candidate, data)
     if isinstance(source, Skip):
         return _FileOutcome(candidate.path, source)
-    result, passed = detect_file(source, extra_hosts=options.extra_hosts, cache=_cache_for(options))
+    result, passed = detect.detect_file(source, extra_hosts=options.extra_hosts, cache=_cache_for(options))
     if isinstance(result, Skip):
         return _FileOutcome(candidate.path, result)
     found = [f for f in result if f.rule_id not in options.disabled_rules]

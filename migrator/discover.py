@@ -294,7 +294,18 @@ class _Walker:
                 yield _skip_for(self.display(path), e)
                 continue
             subdirs = []
+            # The common case, a plain file with no --include/--exclude, nested root or link
+            # following in play, is decided inline: this loop runs for every file of a monorepo.
+            plain = not (self.nested or self.include or self.exclude or self.follow)
             for entry in entries:
+                if plain:
+                    try:
+                        if entry.is_file(follow_symlinks=False):
+                            abspath = entry.path
+                            yield Candidate(self.display(abspath), abspath, kind_of(abspath))
+                            continue
+                    except OSError:
+                        pass  # decided the long way below, which reports it
                 if self.claimed(entry.path, top):
                     continue
                 try:
@@ -558,36 +569,51 @@ def _class_end(pat: str, start: int) -> int:
 def read_bytes(candidate: Candidate, *, max_bytes: int = 5_000_000) -> bytes | Skip:
     """The file's bytes, or a Skip; the size is checked before reading anything.
 
-    One open and one fstat per file (no stat before the open): O_NONBLOCK means that opening a FIFO
-    or a file swapped for one cannot hang the scan, and the fstat of the open file is what is read.
+    One open and one fstat per file, at the os level (this runs for every file of a monorepo):
+    O_NONBLOCK means that opening a FIFO, or a file swapped for one, cannot hang the scan, and the
+    fstat of the open file is what is read. A binary file is decided by its head and its rest is
+    never read (as grep -I).
     """
     try:
-        with open(candidate.abspath, "rb", opener=_open_nonblocking) as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                return Skip(candidate.path, "unreadable", "not a regular file")
-            if st.st_size > max_bytes:
-                return _too_large(candidate.path, st.st_size, max_bytes)
-            # The head first: a binary file is decided by it, and its rest is never read (as grep -I).
-            want = min(st.st_size, max_bytes) + 1
-            data = f.read(min(want, _BINARY_PEEK))
-            if _is_binary(data):
-                return _binary(candidate.path)
-            # Then the size seen (a cap-sized request would allocate the whole cap for every file),
-            # then the rest up to the cap in case the file grew after the fstat.
-            if len(data) < want:
-                data += f.read(want - len(data))
-            if len(data) == want:
-                data += f.read(max_bytes + 1 - want)
+        fd = os.open(candidate.abspath, _READ_FLAGS)
     except OSError as e:
         return _skip_for(candidate.path, e)
-    if len(data) > max_bytes:  # it grew after the fstat
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return Skip(candidate.path, "unreadable", "not a regular file")
+        if st.st_size > max_bytes:
+            return _too_large(candidate.path, st.st_size, max_bytes)
+        want = min(st.st_size, max_bytes) + 1  # one more than seen: a file that grew is noticed
+        data = _read_upto(fd, min(want, _BINARY_PEEK))
+        if _is_binary(data):
+            return _binary(candidate.path)
+        if len(data) == min(want, _BINARY_PEEK) and len(data) < want:
+            data += _read_upto(fd, want - len(data))
+        if len(data) == want:  # it grew after the fstat: read on up to the cap
+            data += _read_upto(fd, max_bytes + 1 - want)
+    except OSError as e:
+        return _skip_for(candidate.path, e)
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
         return _too_large(candidate.path, len(data), max_bytes)
     return data
 
 
-def _open_nonblocking(path: str, flags: int) -> int:
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_upto(fd: int, size: int) -> bytes:
+    """Up to `size` bytes; fewer only at the end of the file."""
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 1 << 30))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def decode(candidate: Candidate, data: bytes) -> SourceFile | Skip:

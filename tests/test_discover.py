@@ -493,18 +493,15 @@ def test_excluded_globs_silence_symlink_skips(links):
 
 
 def _deny(monkeypatch, function_name: str, denied: Path) -> None:
-    """Make discover's os.<function_name> (or open) raise EACCES for one path."""
-    real = getattr(os, function_name) if function_name != "open" else open
+    """Make os.<function_name> raise EACCES for one path."""
+    real = getattr(os, function_name)
 
     def fake(path, *args, **kwargs):
         if os.fspath(path) == str(denied):
             raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
         return real(path, *args, **kwargs)
 
-    if function_name == "open":
-        monkeypatch.setattr(discover, "open", fake, raising=False)
-    else:
-        monkeypatch.setattr(os, function_name, fake)
+    monkeypatch.setattr(os, function_name, fake)
 
 
 def test_unreadable_dir_is_a_skip_and_the_walk_goes_on(tmp_path, monkeypatch):
@@ -605,25 +602,11 @@ def test_too_large_file_is_skipped_without_reading(tmp_path, monkeypatch):
     big = tmp_path / "big.json"
     with open(big, "wb") as f:
         f.truncate(5_200_000)
-    real_open = open
 
-    class NoRead:
-        def __init__(self, *args, **kwargs):
-            self.f = real_open(*args, **kwargs)
+    def no_read(*args):
+        raise AssertionError("the file was read")
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.f.close()
-
-        def fileno(self):
-            return self.f.fileno()
-
-        def read(self, *args):
-            raise AssertionError("the file was read")
-
-    monkeypatch.setattr(discover, "open", NoRead, raising=False)  # opened for its fstat, never read
+    monkeypatch.setattr(discover.os, "read", no_read)  # opened for its fstat, never read
     assert read_source(candidate(big, "json")) == Skip("big.json", "too-large", "5.2 MB > 5.0 MB cap")
 
 

@@ -142,17 +142,14 @@ def test_a_50_mb_single_line_file_is_scanned_when_the_cap_allows_it(hostile):
 
 
 def _deny(monkeypatch, name: str, denied: Path) -> None:
-    real = getattr(os, name) if name != "open" else open
+    real = getattr(os, name)
 
     def fake(path, *args, **kwargs):
         if os.fspath(path) == str(denied):
             raise PermissionError(13, "Permission denied", os.fspath(path))
         return real(path, *args, **kwargs)
 
-    if name == "open":
-        monkeypatch.setattr(discover, "open", fake, raising=False)
-    else:
-        monkeypatch.setattr(os, name, fake)
+    monkeypatch.setattr(os, name, fake)
 
 
 def test_unreadable_files_and_directories_are_skips(tmp_path, monkeypatch):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 import re
+from functools import lru_cache
 from types import ModuleType
-from typing import TYPE_CHECKING, Iterable, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Union
 
 from migrator.types import Finding, Skip, SourceFile
 
@@ -89,20 +90,28 @@ def certainly_clean(kind: str, data: bytes) -> bool:
     plain word list: then no keyword and no key-literal candidate means `detect_file` would report
     nothing. Every other file (False) goes the full way: decode, prefilter, detect.
     """
+    return _clean_check(kind)(data)
+
+
+@lru_cache(maxsize=None)
+def _clean_check(kind: str) -> Callable[[bytes], bool]:
+    """certainly_clean for one kind, with its keyword check looked up once."""
     from migrator.detect import prefilters
     from migrator.detect.literals import may_hold_key_literal
 
-    if not data.isascii() or b"\0" in data:
-        return False
     pattern = prefilters.PYTHON if kind == "python" else _keyword_pattern(kind)
-    if pattern is None:
-        if kind in DETECTORS:
-            return False  # a detector with its own prefilter: no shortcut
-    else:
-        check = prefilters.ascii_may_match(pattern)
-        if check is None or check(data, data.lower()):
+    if pattern is None and kind in DETECTORS:
+        return lambda data: False  # a detector with its own prefilter: no shortcut
+    may_match = prefilters.ascii_may_match(pattern) if pattern is not None else (lambda data, lowered: False)
+    if may_match is None:
+        return lambda data: False
+
+    def check(data: bytes) -> bool:
+        if not data.isascii() or b"\0" in data or may_match(data, data.lower()):
             return False
-    return not may_hold_key_literal(data)
+        return not may_hold_key_literal(data)
+
+    return check
 
 
 def _keyword_pattern(kind: str) -> "re.Pattern[str] | None":
