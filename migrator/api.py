@@ -68,11 +68,14 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), *,
     Raises MigratorError only for a missing or invalid baseline file. `on_file` is called
     with each path as it is handled (a progress display).
     """
-    from migrator import baseline as baseline_file
     from migrator.discover import iter_candidates
 
     started = time.perf_counter()
-    entries = baseline_file.load(options.baseline) if options.baseline else None
+    entries = None
+    if options.baseline:
+        from migrator import baseline as baseline_file
+
+        entries = baseline_file.load(options.baseline)
     findings: list[Finding] = []
     suppressed: list[Finding] = []
     unused: list[UnusedIgnore] = []

@@ -63,11 +63,22 @@ class PathPattern:
     methods: tuple[str, ...]
     #: Overrides the row's resource for this path (e.g. spaces under the Package Manager).
     resource: ResourceSpec | None
-    regex: re.Pattern[str]
+    #: Source of the path regex; compiled on first use (most patterns are ruled out by their prefix,
+    #: so a one-file scan compiles almost none).
+    source: str
     params: tuple[str, ...]
     glob: bool
     #: (literal segments, all segments, exact): larger is more specific.
     specificity: tuple[int, int, int]
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compiled(self.source)
+
+    @property
+    def prefix(self) -> str:
+        """The literal start every matching path has: the text up to its first parameter."""
+        return self.base.split("{", 1)[0]
 
     @property
     def base(self) -> str:
@@ -80,6 +91,8 @@ class PathPattern:
 
     def match(self, path: str) -> dict[str, str] | None:
         """Path parameters (and `tail` under `/**`) when `path` matches, else None."""
+        if not path.startswith(self.prefix):
+            return None
         found = self.regex.fullmatch(path)
         return None if found is None else {k: v for k, v in found.groupdict().items() if v is not None}
 
@@ -247,9 +260,14 @@ def _compile_segment(segment: str, check: _Checker, where: str) -> tuple[str, in
     return regex, int(any(literals))
 
 
+@lru_cache(maxsize=None)
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
 def _compile_pattern(
     text: str, check: _Checker, where: str
-) -> tuple[re.Pattern[str], tuple[str, ...], bool, tuple[int, int, int]]:
+) -> tuple[str, tuple[str, ...], bool, tuple[int, int, int]]:
     if not text.startswith("/") or text.endswith("/") or "//" in text:
         check.fail(where, f"path {text!r} must start with '/', have no empty segment and no trailing '/'")
     glob = text.endswith("/**")
@@ -260,7 +278,7 @@ def _compile_pattern(
         check.fail(where, f"path {text!r} repeats a parameter name or uses the reserved name 'tail'")
     regex = "".join("/" + part for part, _ in compiled) + ("(?P<tail>/.*)?" if glob else "")
     literal_count = sum(literal for _, literal in compiled)
-    return re.compile(regex), params, glob, (literal_count, len(segments), int(not glob))
+    return regex, params, glob, (literal_count, len(segments), int(not glob))
 
 
 def _resource(value: Any, check: _Checker, where: str) -> ResourceSpec:

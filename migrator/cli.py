@@ -110,11 +110,15 @@ def _settings(kw: dict[str, Any]) -> tuple[ScanOptions, Config]:
     """ScanOptions from the command line over the configuration file, and the Config itself."""
     from migrator.api import ScanOptions
     from migrator.config import load_config
-    from migrator.ruleset import default_ruleset
     from migrator.types import SEVERITIES
 
-    # The ruleset is read only when rule ids need checking: a pre-commit run on one file stays quick.
-    known = set(default_ruleset().ids) if kw["disable_rule"] or kw["severity"] else set()
+    def rule_ids() -> tuple[str, ...]:
+        # The ruleset is read only when rule ids need checking: a pre-commit run on one file stays quick.
+        from migrator.ruleset import default_ruleset
+
+        return tuple(default_ruleset().ids)
+
+    known = set(rule_ids()) if kw["disable_rule"] or kw["severity"] else set()
     for rid in kw["disable_rule"]:
         if rid not in known:
             raise CliError(f"unknown rule id {rid!r}; known rules: {', '.join(sorted(known))}")
@@ -127,7 +131,7 @@ def _settings(kw: dict[str, Any]) -> tuple[ScanOptions, Config]:
         overrides[rid] = level
     if kw["config_file"] and not os.path.isfile(kw["config_file"]):
         raise CliError(f"--config {kw['config_file']}: no such file")
-    config = load_config(kw["config_file"], known_rules=lambda: default_ruleset().ids)
+    config = load_config(kw["config_file"], known_rules=rule_ids)
     options = ScanOptions(
         max_bytes=kw["max_file_size"] or config.max_file_size or 5_000_000,
         follow_symlinks=kw["follow_symlinks"],

@@ -61,3 +61,15 @@ def test_libcst_is_not_imported_when_no_python_file_needs_a_parse(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, timeout=60)
     assert proc.stdout.split() == ["2", "False"], proc.stderr
+
+
+def test_a_clean_one_file_scan_loads_neither_parsers_nor_tables(tmp_path):
+    """The pre-commit case: a clean file costs no LibCST, no YAML tables, no baseline, no templates."""
+    write(tmp_path, "a.py", "print('no keys here')\n")
+    code = ("import sys; from migrator.cli import main; sys.argv = ['celonis-migrator', 'scan', 'a.py']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+            "heavy = ['libcst', 'yaml', 'jinja2', 'migrator.baseline', 'migrator.ruleset']\n"
+            "print('loaded:', [m for m in heavy if m in sys.modules], file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"}, timeout=60)
+    assert "loaded: []" in proc.stderr, proc.stderr
