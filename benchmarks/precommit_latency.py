@@ -68,12 +68,16 @@ def change_set(root: Path) -> tuple[list[str], list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--python", default=sys.executable,
+                        help="interpreter to run, e.g. that of an isolated venv as pre-commit builds for the hook "
+                             "(python -m venv /tmp/hook && /tmp/hook/bin/pip install .); the checkout's code is "
+                             "used either way")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         one, twenty = change_set(root)
         (root / "plain.py").write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")
-        py = [sys.executable]
+        py = [args.python]
         rows = [
             ("python -c pass", measure([*py, "-c", "pass"], root, args.repeat)),
             ("python -c 'import migrator.cli'", measure([*py, "-c", "import migrator.cli"], root, args.repeat)),

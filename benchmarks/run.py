@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--jobs", default="1,2", help="comma-separated --jobs values to measure")
+    parser.add_argument("--jobs", default="1,2,auto", help="comma-separated --jobs values to measure")
     parser.add_argument("--no-tools", action="store_true", help="skip detect-secrets and semgrep")
     parser.add_argument("--no-detect-secrets", action="store_true",
                         help="skip detect-secrets (it takes about half an hour on the default tree)")
@@ -122,17 +122,24 @@ def main() -> None:
     rows.append(("grep -rIlE 'AppKey|Bearer' (floor)",
                  timed(["grep", "-rIlE", "AppKey|Bearer", "--exclude-dir=node_modules", "."], cwd=args.tree,
                        repeat=args.repeat), "files with either word, no analysis"))
-    for jobs in [int(j) for j in args.jobs.split(",")]:
+    for jobs in args.jobs.split(","):
         out = OUT / f"scan-j{jobs}.json"
-        r = timed(scan_cmd("-j", str(jobs), "-o", str(out)), cwd=args.tree, repeat=args.repeat, env=env)
+        r = timed(scan_cmd("-j", jobs, "-o", str(out)), cwd=args.tree, repeat=args.repeat, env=env)
         rows.append((f"scan -j {jobs}", r, check_findings(out, manifest) if "error" not in r else ""))
     cache = Path(tempfile.mkdtemp(prefix="celonis-cache-"))
     cold = timed(scan_cmd("--cache-dir", str(cache), "-o", str(OUT / "scan-cold.json")), cwd=args.tree, repeat=1,
                  env=env)
-    rows.append(("scan --cache-dir (empty cache)", cold, "fills the cache"))
+    rows.append(("scan --cache-dir (empty cache)", cold, "fills the cache; this and the next rows use -j auto"))
     warm = timed(scan_cmd("--cache-dir", str(cache), "-o", str(OUT / "scan-warm.json")), cwd=args.tree,
                  repeat=args.repeat, env=env)
-    rows.append(("scan --cache-dir (re-scan, unchanged)", warm, check_findings(OUT / "scan-warm.json", manifest)))
+    rows.append(("scan --cache-dir (re-scan, unchanged)", warm,
+                 check_findings(OUT / "scan-warm.json", manifest) + "; no file read (stat index)"))
+    changed = args.tree / manifest["planted"][0]["path"]
+    changed.write_bytes(changed.read_bytes() + b"\n# edited\n")
+    one = timed(scan_cmd("--cache-dir", str(cache), "-o", str(OUT / "scan-one-changed.json")), cwd=args.tree,
+                repeat=1, env=env)
+    changed.write_bytes(changed.read_bytes()[: -len(b"\n# edited\n")])
+    rows.append(("scan --cache-dir (re-scan, 1 file changed)", one, "that file read and parsed again"))
     shutil.rmtree(cache, ignore_errors=True)
 
     if not args.no_tools:
@@ -163,7 +170,7 @@ def main() -> None:
     if args.memory_files:
         small = args.tree.parent / f"{args.tree.name}-{args.memory_files}"
         small_manifest = ensure_tree(small, args.memory_files, args.seed)
-        r = timed(scan_cmd("-o", str(OUT / "scan-small.json")), cwd=small, repeat=1, env=env)
+        r = timed(scan_cmd("-j", "1", "-o", str(OUT / "scan-small.json")), cwd=small, repeat=1, env=env)
         small_files = small_manifest["files"] - small_manifest["files_by_category"].get("node_modules", 0)
         rows.append((f"scan -j 1 on {small_files} files (memory check)", r, "peak RSS vs the full tree"))
 

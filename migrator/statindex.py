@@ -118,8 +118,8 @@ class StatIndex:
 
     def save(self) -> None:
         """Write the index of this scan atomically; a failure only means no index next time."""
-        if not self.new and not self.old:
-            return  # nothing to remember (every file was racily clean, say): leave no file behind
+        if self.new == self.old:
+            return  # every file answered by the index (or nothing to remember): the file is already right
         text = json.dumps({"format": FORMAT, "files": self.new}, separators=(",", ":"), ensure_ascii=True)
         if scrub(text) != text:
             return  # something key-shaped got into a value: never write it to disk
