@@ -180,16 +180,24 @@ def _outcomes(candidates: Iterable[Union["Candidate", Skip, _FileOutcome]], opti
 
     _preload_for_fork()
     pool = ProcessPoolExecutor(max_workers=jobs)
-    pending: deque[Union[Future[list[Union[_FileOutcome, Skip]]], list[Skip]]] = deque()
-    chunk: list[Union["Candidate", Skip, _FileOutcome]] = []
+    Sent = list[Union["Candidate", Skip, _FileOutcome]]
+    pending: deque[tuple[Sent, Optional[Future[list[Optional[Union[_FileOutcome, Skip]]]]]]] = deque()
+    chunk: Sent = []
 
     def submit() -> None:
-        ready = [c for c in chunk if isinstance(c, _READY)]
-        if len(ready) == len(chunk):
-            pending.append(ready)
-        else:
-            pending.append(pool.submit(_scan_chunk, list(chunk), options))
+        sent = list(chunk)
+        busy = any(not isinstance(c, _READY) for c in sent)
+        pending.append((sent, pool.submit(_scan_chunk, sent, options) if busy else None))
         chunk.clear()
+
+    def results() -> Iterator[Union[_FileOutcome, Skip]]:
+        sent, future = pending.popleft()
+        if future is None:
+            yield from sent  # type: ignore[misc]  # all ready
+            return
+        for item, outcome in zip(sent, future.result()):
+            # None: a clean file decided by the prefilter (the commonest answer, not sent back in full)
+            yield outcome if outcome is not None else _FileOutcome(item.path, None, True)
 
     try:
         for item in candidates:
@@ -197,13 +205,11 @@ def _outcomes(candidates: Iterable[Union["Candidate", Skip, _FileOutcome]], opti
             if len(chunk) >= _CHUNK:
                 submit()
             while len(pending) >= 3 * jobs:
-                first = pending.popleft()
-                yield from first if isinstance(first, list) else first.result()
+                yield from results()
         if chunk:
             submit()
         while pending:
-            first = pending.popleft()
-            yield from first if isinstance(first, list) else first.result()
+            yield from results()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -242,9 +248,18 @@ def _preload_for_fork() -> None:
     default_table()
 
 
-def _scan_chunk(items: list[Union["Candidate", Skip, _FileOutcome]], options: ScanOptions) -> list[Union[_FileOutcome, Skip]]:
-    """A worker's task: scan each candidate of a chunk (Skips and outcomes pass through, keeping the order)."""
-    return [item if isinstance(item, _READY) else _scan_candidate(item, options) for item in items]
+def _scan_chunk(items: list[Union["Candidate", Skip, _FileOutcome]], options: ScanOptions
+                ) -> list[Optional[Union[_FileOutcome, Skip]]]:
+    """A worker's task: scan each candidate of a chunk, in order. Skips and outcomes pass through; a clean
+    file decided by the prefilter comes back as None (its outcome is rebuilt from the path: less to pickle)."""
+    out: list[Optional[Union[_FileOutcome, Skip]]] = []
+    for item in items:
+        if isinstance(item, _READY):
+            out.append(item)
+            continue
+        outcome = _scan_candidate(item, options)
+        out.append(None if outcome == _FileOutcome(outcome.path, None, True) else outcome)
+    return out
 
 
 #: What needs no scanning: a discovery Skip, or an outcome the stat index already had.
