@@ -170,7 +170,7 @@ def main() -> None:
     if args.memory_files:
         small = args.tree.parent / f"{args.tree.name}-{args.memory_files}"
         small_manifest = ensure_tree(small, args.memory_files, args.seed)
-        r = timed(scan_cmd("-j", "1", "-o", str(OUT / "scan-small.json")), cwd=small, repeat=1, env=env)
+        r = timed(scan_cmd("-j", "1", "-o", str(OUT / "scan-small.json")), cwd=small, repeat=args.repeat, env=env)
         small_files = small_manifest["files"] - small_manifest["files_by_category"].get("node_modules", 0)
         rows.append((f"scan -j 1 on {small_files} files (memory check)", r, "peak RSS vs the full tree"))
 
