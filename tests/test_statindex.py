@@ -101,6 +101,20 @@ def test_a_rewrite_that_keeps_size_and_mtime_is_still_seen(tree, tmp_path, reads
     assert reads == ["plain.py"]
 
 
+def test_a_file_replaced_by_rename_is_seen(tree, tmp_path, reads, no_racy_window):
+    """An editor's save-by-rename: a new inode at the same path, even with size and times copied."""
+    run(tree, tmp_path / "cache")
+    target = tree / "plain.py"
+    st = os.stat(target)
+    other = tree / "plain.py.new"
+    other.write_text("print('nothing to seX')\n", encoding="utf-8")
+    os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(other, target)
+    reads.clear()
+    run(tree, tmp_path / "cache")
+    assert reads == ["plain.py"]
+
+
 def test_a_changed_file_gives_its_new_findings(tree, tmp_path, no_racy_window):
     first, _ = run(tree, tmp_path / "cache")
     assert any(f[0] == "audit.py" for f in first)
