@@ -139,7 +139,12 @@ def read_source(candidate: Candidate, *, max_bytes: int = 5_000_000) -> SourceFi
 
 def kind_of(path: str) -> str:
     """The kind of a file by its name; an extensionless file is told by its `#!` line."""
-    name = os.path.basename(path).lower()
+    return _kind_by_name(os.path.basename(path), path)
+
+
+def _kind_by_name(name: str, path: str) -> str:
+    """kind_of, for a caller that has the file name already (the walk: one call per file)."""
+    name = name.lower()
     if name in KIND_BY_NAME:
         return KIND_BY_NAME[name]
     for prefix, kind in KIND_BY_PREFIX:
@@ -296,13 +301,14 @@ class _Walker:
             subdirs = []
             # The common case, a plain file with no --include/--exclude, nested root or link
             # following in play, is decided inline: this loop runs for every file of a monorepo.
-            plain = not (self.nested or self.include or self.exclude or self.follow)
+            plain = os.sep == "/" and not (self.nested or self.include or self.exclude or self.follow)
+            shown = "" if path == self.cwd else self.display(path) + "/"  # display() of this dir's files
             for entry in entries:
                 if plain:
                     try:
                         if entry.is_file(follow_symlinks=False):
-                            abspath = entry.path
-                            yield Candidate(self.display(abspath), abspath, kind_of(abspath))
+                            name = entry.name
+                            yield Candidate(shown + name, entry.path, _kind_by_name(name, entry.path))
                             continue
                     except OSError:
                         pass  # decided the long way below, which reports it

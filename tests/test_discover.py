@@ -629,3 +629,13 @@ def test_vanished_file(tmp_path):
 def test_read_source_does_not_open_a_fifo(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     assert read_source(candidate(tmp_path / "pipe")) == Skip("pipe", "unreadable", "not a regular file")
+
+
+def test_the_walks_plain_file_shortcut_lists_what_the_general_path_lists(tmp_path):
+    files = {"a.py": "", "b/c.yaml": "", "b/.env": "", "b/run": "#!/bin/sh\necho\n", "b/d/Dockerfile": "",
+             "b/d/e.min.js": "", "x y/ü.md": "", ".hidden/f.json": "{}"}
+    write(tmp_path / "repo", files)
+    for cwd, root in [(tmp_path / "repo", "."), (tmp_path, "repo/b"), (tmp_path / "repo" / "b", str(tmp_path / "repo"))]:
+        plain = list(iter_candidates([root], cwd=str(cwd), use_git=False))
+        general = list(iter_candidates([root], cwd=str(cwd), use_git=False, include=("**",)))  # no shortcut
+        assert plain == general and len(plain) in (5, len(files)), (cwd, root)
