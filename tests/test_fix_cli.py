@@ -155,6 +155,42 @@ def test_second_write_changes_nothing_when_sites_are_left(tmp_path: Path) -> Non
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == snapshot
 
 
+SAME_SINK_TWICE = '''\
+import os
+
+import requests
+
+BASE = "https://acme.eu-1.celonis.cloud"
+
+
+def pools(token):
+    return requests.get(f"{BASE}/integration/api/pools", headers={"Authorization": f"Bearer {token}"})
+
+
+def members(token):
+    return requests.get(f"{BASE}/integration/api/pools", headers={"Authorization": f"Bearer {token}"})
+
+
+if __name__ == "__main__":
+    members(os.environ["CELONIS_API_TOKEN"])
+'''
+
+
+def test_two_functions_with_the_same_sink_code_are_two_sites(tmp_path: Path) -> None:
+    """pools() is left to a human (no caller passes its token); members(), with the very same header code,
+    is migrated: a site is told by where it is, not only by its code."""
+    path = write(tmp_path, "job.py", SAME_SINK_TWICE)
+    first = _fix("--write", "job.py", cwd=tmp_path)
+    assert "1 finding(s) fixed, 1 site(s) left for a human" in first.stderr, first.stderr
+    text = path.read_text()
+    assert text.count("# TODO(celonis-oauth):") == 1
+    assert text.index("# TODO(celonis-oauth):") < text.index("def members")  # on pools(), not members()
+    assert 'os.environ["CELONIS_API_TOKEN"]' not in text
+    snapshot = path.read_bytes()
+    second = _fix("--write", "job.py", cwd=tmp_path)
+    assert "0 file(s) changed" in second.stderr and path.read_bytes() == snapshot, second.stderr
+
+
 def test_stale_todo_is_updated_in_place(tmp_path: Path) -> None:
     """A TODO an earlier run wrote with scopes no longer quoted is replaced where it is, not doubled."""
     path = write(tmp_path, "job.py", LEFT_AND_FIXED)

@@ -53,9 +53,12 @@ _HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options"}
 _Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
 
 
-def site_key(rule_id: str, code: str) -> str:
-    """Identity of a site across codemods: rule + whitespace-normalised code of the sink."""
-    return rule_id + "|" + " ".join(code.split())
+def site_key(rule_id: str, code: str, scope: str = "") -> str:
+    """Identity of a site across codemods: rule, the enclosing functions and classes (`scope`, e.g.
+    `Client.members`), and the whitespace-normalised code of the sink. Line numbers would not do:
+    earlier codemods move lines. Without the scope, two functions holding the same header code
+    would share one site, and one's reason would land on the other."""
+    return rule_id + "|" + scope + "|" + " ".join(code.split())
 
 
 def str_literal(text: str) -> cst.SimpleString:
@@ -112,7 +115,7 @@ class SiteCommand(VisitorBasedCodemodCommand):
             node = self.locate(f)
             if node is None:
                 continue
-            key = site_key(f.rule_id, tree.code_for_node(node))
+            key = self.site_key(f, node)
             if key in manual and self.SKIP_MANUAL:
                 continue
             reason = self.plan(f, node)
@@ -122,6 +125,20 @@ class SiteCommand(VisitorBasedCodemodCommand):
         if not (self._replace or self._todos or self._after):
             return tree
         return tree.visit(self)
+
+    def site_key(self, finding: Finding, node: cst.CSTNode) -> str:
+        """This site's identity (see `site_key`) in the current tree."""
+        return site_key(finding.rule_id, self.tree.code_for_node(node), self.scope_of(node))
+
+    def scope_of(self, node: cst.CSTNode) -> str:
+        """Dotted names of the functions and classes around `node`, outermost first ("" at module level)."""
+        names: list[str] = []
+        parent = self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
+                names.append(parent.name.value)
+            parent = self.parents.get(parent)
+        return ".".join(reversed(names))
 
     def plan(self, finding: Finding, node: cst.CSTNode) -> str | None:
         """Plan edits for one site; return a reason to leave it to a human, or None."""

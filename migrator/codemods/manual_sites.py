@@ -17,7 +17,6 @@ from migrator.codemods._sites import (
     TODO_PREFIX,
     SiteCommand,
     place_todos,
-    site_key,
 )
 from migrator.detect.pyindex import dotted
 from migrator.types import Finding
@@ -47,7 +46,7 @@ class ManualSitesCommand(SiteCommand):
 
     def plan(self, finding: Finding, node: cst.CSTNode) -> str | None:
         manual = self.context.scratch.setdefault(MANUAL, {})
-        reason = manual.get(site_key(finding.rule_id, self.tree.code_for_node(node)))
+        reason = manual.get(self.site_key(finding, node))
         if finding.rule_id == "celonis-api-token-env" and reason is None:
             reason = self.env_reason(finding, node)
         elif reason is None:
