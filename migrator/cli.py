@@ -219,6 +219,12 @@ def scan(paths: tuple[str, ...], fmt: str, output: Optional[str], baseline_file:
     _write(scrub(text), output)
     if fmt != "text" and not quiet:
         _notes(result)
+    broken = sum(1 for skip in result.skips if skip.reason == "internal-error")
+    if broken:
+        # Our bug, not bad input: the result is incomplete, so CI must not read it as clean.
+        click.echo(f"Error: {broken} file(s) could not be scanned because of an internal error (listed in "
+                   f"the report; please report it); exit 2", err=True)
+        sys.exit(2)
     if result.new_findings and not exit_zero:
         sys.exit(1)
 

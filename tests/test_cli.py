@@ -172,3 +172,14 @@ def test_a_file_past_the_time_budget_is_skipped_with_a_reason_and_the_scan_goes_
     assert proc.returncode == 1
     assert [(s["path"], s["reason"]) for s in data["stats"]["skipped"]] == [("slow.py", "timeout")]
     assert [f["path"] for f in data["findings"]] == ["other.txt"]
+
+
+def test_an_internal_error_exits_2_even_with_exit_zero(tmp_path):
+    """A file our detector fails on leaves the result incomplete: never exit 0 or 1 as if it were known."""
+    (tmp_path / "job.py").write_text('headers = {"Authorization": "AppKey " + K}\n', encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("nothing here\n", encoding="utf-8")
+    for extra in ((), ("--exit-zero",), ("--format", "json")):
+        proc = run_cli("scan", "--no-git", *extra, ".", cwd=tmp_path, env={"CELONIS_MIGRATOR_TEST_CRASH": "detector"})
+        assert proc.returncode == 2, (extra, proc.stderr)
+        assert "1 file(s) could not be scanned because of an internal error" in proc.stderr
+        assert "job.py" in proc.stdout  # still listed in the report, with its reason

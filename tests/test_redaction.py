@@ -166,6 +166,7 @@ def test_a_crash_never_shows_a_key(every_format, mode, extra):
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: internal error (RuntimeError): test crash in"), lines
         assert "…[108 chars]" in lines[0]  # the key was in the message, and was masked
-    else:  # inside a detector: every file is an internal-error skip, the scan goes on
-        assert proc.returncode == 0, proc.stderr
+    else:  # inside a detector: every file is an internal-error skip, the scan goes on, and exits 2
+        assert proc.returncode == 2, proc.stderr
+        assert "could not be scanned because of an internal error" in proc.stderr
         assert "internal-error" in proc.stdout and "…[108 chars]" in proc.stdout
