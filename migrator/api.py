@@ -128,12 +128,17 @@ def _stat_index(paths: Sequence[str], options: ScanOptions) -> Optional["StatInd
     """The stat index of this scan's roots and options (migrator.statindex), with --cache-dir only."""
     if options.cache_dir is None:
         return None
+    base = os.path.abspath(options.cwd or os.getcwd())
+    if not any(os.path.isdir(os.path.join(base, os.fspath(p))) for p in paths):
+        # Only files (a pre-commit run): each set of files would get its own index, without end; the
+        # content-hash cache serves them.
+        return None
     from migrator.statindex import StatIndex
 
     per_file = {"max_bytes": options.max_bytes, "disabled_rules": sorted(options.disabled_rules),
                 "severity": sorted(options.severity_overrides), "inline_ignores": options.inline_ignores,
                 "follow_symlinks": options.follow_symlinks}
-    return StatIndex(options.cache_dir, cwd=os.path.abspath(options.cwd or os.getcwd()),
+    return StatIndex(options.cache_dir, cwd=base,
                      roots=[os.fspath(p) for p in paths], options_key=per_file, extra_hosts=options.extra_hosts)
 
 

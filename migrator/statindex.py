@@ -18,8 +18,10 @@ Never stale, by construction:
 - Only outcomes that depend on the content alone are stored (not "unreadable", "vanished",
   "timeout" or "internal-error" skips), and nothing key-shaped is ever written (see migrator.cache).
 
-The index is written once, atomically, at the end of a completed scan; an unreadable or corrupt
-index is an empty one, never an error.
+The index is written once, atomically, at the end of a completed scan, and only when something
+changed; an unreadable or corrupt index is an empty one, never an error. A scan of file arguments
+alone (a pre-commit run) uses no index: each set of files would get its own, without end; the
+content-hash cache serves it.
 """
 
 from __future__ import annotations

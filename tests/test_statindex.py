@@ -164,10 +164,23 @@ def test_a_new_tool_or_rules_fingerprint_means_a_fresh_index(tree, tmp_path, rea
 
 
 def test_other_roots_or_cwd_use_another_index(tree, tmp_path, reads, no_racy_window):
+    (tree / "sub").mkdir()
+    (tree / "sub" / "x.py").write_text("x = 1\n", encoding="utf-8")
     run(tree, tmp_path / "cache")
     reads.clear()
-    scan(["audit.py", "plain.py"], ScanOptions(cwd=str(tree), use_git=False, cache_dir=str(tmp_path / "cache")))
-    assert sorted(reads) == ["audit.py", "plain.py"]
+    scan(["sub", "plain.py"], ScanOptions(cwd=str(tree), use_git=False, cache_dir=str(tmp_path / "cache")))
+    assert sorted(reads) == ["plain.py", "sub/x.py"]
+    reads.clear()
+    scan(["."], ScanOptions(cwd=str(tree / "sub"), use_git=False, cache_dir=str(tmp_path / "cache")))
+    assert reads == ["x.py"]
+
+
+def test_file_arguments_alone_get_no_index(tree, tmp_path, reads, no_racy_window):
+    """A pre-commit run names files, a new set each time: an index per set would pile up without end."""
+    for _ in range(2):
+        scan(["audit.py", "plain.py"], ScanOptions(cwd=str(tree), use_git=False, cache_dir=str(tmp_path / "cache")))
+    assert reads == ["audit.py", "plain.py"] * 2
+    assert not list((tmp_path / "cache").rglob("index/*.json"))
 
 
 def test_a_corrupt_index_is_an_empty_one(tree, tmp_path, reads, no_racy_window):
