@@ -98,26 +98,30 @@ class Cache:
             return  # a timeout or a detector bug may not happen next time: never pin it
         text = json.dumps({"format": FORMAT, "path": source.path, "result": _encode(result)},
                           separators=(",", ":"), ensure_ascii=True)
-        if scrub(text) != text:
-            return  # something key-shaped got into a value: never write it to disk
-        path = self._path(self.key(source))
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".entry-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                os.replace(tmp, path)
-            except BaseException:
-                _unlink(tmp)
-                raise
-        except OSError:
-            pass
+        store_text(self._path(self.key(source)), text)
 
 
-def _unlink(path: str) -> None:
+def store_text(path: str, text: str) -> None:
+    """Write a cache file atomically (temporary file, then `os.replace`), best effort.
+
+    Nothing key-shaped is ever written: text that `scrub` would change is dropped. A failure to write
+    (read-only or full disk) only means no entry; an interrupted write leaves no temporary file.
+    """
+    if scrub(text) != text:
+        return
     try:
-        os.unlink(path)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".entry-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
     except OSError:
         pass
 

@@ -29,12 +29,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from typing import Any, Iterable, Optional
 
-from migrator.cache import FORMAT, _decode, _encode, options_fingerprint
-from migrator.redact import scrub
+from migrator.cache import FORMAT, _decode, _encode, options_fingerprint, store_text
 
 #: Files changed less than this long before they were stat'ed are not indexed (2 s covers FAT's
 #: 2-second mtime and every coarser-than-nanosecond clock in use).
@@ -123,23 +121,7 @@ class StatIndex:
         if self.new == self.old:
             return  # every file answered by the index (or nothing to remember): the file is already right
         text = json.dumps({"format": FORMAT, "files": self.new}, separators=(",", ":"), ensure_ascii=True)
-        if scrub(text) != text:
-            return  # something key-shaped got into a value: never write it to disk
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), prefix=".index-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            pass
+        store_text(self.path, text)
 
 
 #: The outcome of a clean file decided without a parse: by far the most common, stored as one token.
