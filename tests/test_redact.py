@@ -95,3 +95,11 @@ _PIECES = st.sampled_from([
 @given(st.lists(_PIECES, max_size=25).map("".join))
 def test_scrub_shortcuts_give_the_same_text_as_every_pattern(text):
     assert redact.scrub(text) == _scrub_every_pattern(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES | st.sampled_from(["A" * 50, "B" * 58, "\ud800", "é" * 3]), max_size=12).map("".join))
+def test_long_run_check_equals_the_regex(text):
+    import re
+
+    assert redact._has_long_run(text) == (re.search(r"[A-Za-z0-9+/]{108}", text) is not None)
