@@ -594,7 +594,7 @@ def read_bytes(candidate: Candidate, *, max_bytes: int = 5_000_000) -> bytes | S
         data = _read_upto(fd, min(want, _BINARY_PEEK))
         if _is_binary(data):
             return _binary(candidate.path)
-        if len(data) == min(want, _BINARY_PEEK) and len(data) < want:
+        if len(data) == _BINARY_PEEK and len(data) < want:
             data += _read_upto(fd, want - len(data))
         if len(data) == want:  # it grew after the fstat: read on up to the cap
             data += _read_upto(fd, max_bytes + 1 - want)
@@ -611,15 +611,28 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY
 
 
 def _read_upto(fd: int, size: int) -> bytes:
-    """Up to `size` bytes; fewer only at the end of the file."""
-    chunks = []
+    """Up to `size` bytes; fewer only at the end of the file.
+
+    One read call for the usual file: a regular file reads short only at its end (or past Linux's
+    per-call limit, just under 2 GiB, when the rest is read in further calls), so no extra call is
+    spent to see the end.
+    """
+    chunk = os.read(fd, min(size, _READ_LIMIT))
+    if len(chunk) == size or len(chunk) < _READ_LIMIT:
+        return chunk
+    chunks = [chunk]
+    size -= len(chunk)
     while size > 0:
-        chunk = os.read(fd, min(size, 1 << 30))
+        chunk = os.read(fd, min(size, _READ_LIMIT))
         if not chunk:
             break
         chunks.append(chunk)
         size -= len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return b"".join(chunks)
+
+
+#: Bytes one read call may return: Linux stops at 0x7ffff000.
+_READ_LIMIT = 0x7FFFF000
 
 
 def decode(candidate: Candidate, data: bytes) -> SourceFile | Skip:
@@ -638,7 +651,7 @@ def decode(candidate: Candidate, data: bytes) -> SourceFile | Skip:
 
 def _is_binary(data: bytes) -> bool:
     """A NUL byte in the first 8 KiB of a file without a UTF-16/32 byte-order mark (where NULs are text)."""
-    if b"\0" not in data[:_BINARY_PEEK]:
+    if data.find(b"\0", 0, _BINARY_PEEK) < 0:
         return False
     bom = next((b for b in _BOMS if data.startswith(b[0])), None)
     return bom is None or bom[1] == "utf-8-sig"
